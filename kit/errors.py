@@ -1,0 +1,23 @@
+"""The kit's exceptions: each one says what went wrong and what to do about it, in one line."""
+
+from __future__ import annotations
+
+
+class KitError(Exception):
+    """Base class for user-fixable problems (the CLI prints these without a traceback)."""
+
+
+class ModelNotAvailableError(KitError, LookupError):
+    """A model name that cannot be resolved, or a known model whose offline pack is missing."""
+
+
+class DataNotFoundError(KitError, FileNotFoundError):
+    """A data file that is not in the data directory and cannot be downloaded."""
+
+
+class DataFormatError(KitError, ValueError):
+    """A data file that is malformed: names the file and, where possible, the line."""
+
+
+class CacheCorruptError(KitError):
+    """A cache entry that failed validation (it is rebuilt, never silently used)."""
