@@ -18,8 +18,12 @@ from collections.abc import Sequence
 
 
 def _add_evaluate(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("evaluate", help="evaluate encoders on STS2017 / STSb / Tatoeba and compare with the paper")
-    p.add_argument("--model", action="append", required=True, help="model name, folder, or registry name (repeatable)")
+    p = sub.add_parser(
+        "evaluate", help="evaluate encoders on STS2017 / STSb / Tatoeba and compare with the paper"
+    )
+    p.add_argument(
+        "--model", action="append", required=True, help="model name, folder, or registry name (repeatable)"
+    )
     p.add_argument("--tasks", default="sts17", help="comma-separated tasks (default: sts17)")
     p.add_argument("--out", default=None, help="folder for CSV + JSON results")
 
