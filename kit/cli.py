@@ -41,6 +41,11 @@ def _add_distill(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--teacher", default=None, help="teacher model name (default: the preset's)")
     p.add_argument("--student", default=None, help="student model name (default: the preset's)")
     p.add_argument("--languages", default=None, help="comma-separated ISO codes, e.g. de,es,fr")
+    p.add_argument("--data", default=None, help="tatoeba-challenge | hub:<dataset id> | path to a TSV file")
+    p.add_argument("--max-steps", type=int, default=None, help="stop after this many optimizer steps")
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--learning-rate", type=float, default=None)
+    p.add_argument("--time-budget", type=float, default=None, help="stop training after this many minutes")
 
 
 def _run_distill(args: argparse.Namespace) -> int:

@@ -443,6 +443,7 @@ def distill(
             "history": history.rows,
             "stopped_by_time_budget": bool(budget and budget.stopped_at),
             "resumed_from": last,
+            "world_size": args.world_size,
             "wall_time_s": round(time.time() - started, 1),
             "peak_rss_mb": _peak_rss_mb(),
             "versions": versions(),
@@ -526,11 +527,19 @@ def versions() -> dict[str, str]:
 def run_cli_distill(args) -> int:
     """``python -m kit distill``."""
     config = preset(args.preset)
-    changes: dict[str, Any] = {}
-    if args.teacher:
-        changes["teacher"] = args.teacher
-    if args.student:
-        changes["student"] = args.student
+    changes: dict[str, Any] = {
+        field: getattr(args, attr)
+        for field, attr in [
+            ("teacher", "teacher"),
+            ("student", "student"),
+            ("data", "data"),
+            ("max_steps", "max_steps"),
+            ("batch_size", "batch_size"),
+            ("learning_rate", "learning_rate"),
+            ("time_budget_minutes", "time_budget"),
+        ]
+        if getattr(args, attr, None) is not None
+    }
     if args.languages:
         changes["languages"] = tuple(code.strip() for code in args.languages.split(",") if code.strip())
     config = config.replace(**changes)

@@ -1,0 +1,189 @@
+"""Distillation end to end: the smoke preset must actually improve the student, resume after kill -9,
+train under DDP with two CPU processes, and fail clearly on bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kit.errors import KitError
+from kit.train import PRESETS, DistillConfig, TrainingDivergedError, distill, preset
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "kit", "distill", *args]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO)
+    return env
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("smoke")
+    result = distill(PRESETS["smoke"], out)
+    return result, json.loads(result.results_path.read_text())
+
+
+@pytest.mark.slow
+def test_smoke_distillation_improves_the_student(smoke_run):
+    result, record = smoke_run
+    # Distillation is meant to pull translations onto the teacher's English vectors: the dev MSE falls and
+    # finding each sentence's translation gets easier.
+    assert record["dev_mse"] < record["baseline"]["dev_mse"] * 0.9
+    assert record["dev_translation_accuracy"] > record["baseline"]["dev_translation_accuracy"]
+    assert record["steps"] == PRESETS["smoke"].max_steps
+    assert result.model_path.joinpath("modules.json").exists()
+
+
+@pytest.mark.slow
+def test_results_file_records_config_counts_and_versions(smoke_run):
+    _, record = smoke_run
+    assert record["config"]["name"] == "smoke"
+    assert record["data"]["train"] == sum(record["data"]["train_per_language"].values()) > 0
+    assert set(record["data"]["train_per_language"]) == {"de", "es"}
+    assert {"torch", "transformers", "sentence_transformers", "datasets"} <= set(record["versions"])
+    assert record["wall_time_s"] > 0 and record["peak_rss_mb"] > 0
+    assert any("loss" in row for row in record["history"])
+
+
+@pytest.mark.slow
+def test_saved_model_reloads_and_embeds_in_the_teachers_space(smoke_run):
+    from sentence_transformers import SentenceTransformer
+
+    result, _ = smoke_run
+    model = SentenceTransformer(str(result.model_path))
+    vectors = model.encode(["Good morning.", "Guten Morgen.", "Buenos días."], normalize_embeddings=False)
+    assert vectors.shape == (3, 384)
+    assert abs(float((vectors[0] ** 2).sum()) - 1.0) < 1e-4  # ends with Normalize, like the teacher
+
+
+@pytest.mark.slow
+def test_kill_minus_9_then_rerun_resumes_from_last_checkpoint(tmp_path):
+    out = tmp_path / "run"
+    proc = subprocess.Popen(
+        _cli("--preset", "smoke", "--out", str(out)),
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    first_checkpoint = out / "checkpoints" / "checkpoint-20"
+    deadline = time.monotonic() + 600
+    while not (first_checkpoint / "trainer_state.json").exists():
+        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+        assert time.monotonic() < deadline, "no checkpoint within 10 minutes"
+        time.sleep(0.5)
+    time.sleep(1.0)  # let the checkpoint finish writing (the trainer writes trainer_state.json last)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (out / "results.json").exists(), (
+        "the run finished before it was killed; the test proves nothing"
+    )
+
+    done = subprocess.run(
+        _cli("--preset", "smoke", "--out", str(out)), env=_env(), capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    record = json.loads((out / "results.json").read_text())
+    assert record["resumed_from"].endswith("checkpoint-20")
+    assert record["steps"] == PRESETS["smoke"].max_steps
+    steps_logged = [row["step"] for row in record["history"] if "loss" in row]
+    assert min(steps_logged) > 20, "a resumed run continues after the checkpoint, it does not start over"
+
+
+@pytest.mark.slow
+def test_ddp_two_cpu_processes_gloo(tmp_path):
+    out = tmp_path / "ddp"
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_port",
+        "29517",
+        "-m",
+        "kit",
+        "distill",
+        "--preset",
+        "smoke",
+        "--max-steps",
+        "10",
+        "--out",
+        str(out),
+    ]
+    done = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    record = json.loads((out / "results.json").read_text())
+    assert record["steps"] == 10
+    assert record["world_size"] == 2
+    assert (out / "model" / "modules.json").exists()
+
+
+@pytest.mark.slow
+def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
+    from sentence_transformers.sentence_transformer.losses import MSELoss
+
+    original = MSELoss.forward
+    calls = {"n": 0}
+
+    def poisoned(self, *args, **kwargs):
+        calls["n"] += 1
+        loss = original(self, *args, **kwargs)
+        return loss * float("nan") if calls["n"] > 25 else loss
+
+    monkeypatch.setattr(MSELoss, "forward", poisoned)
+    config = preset("smoke").replace(logging_steps=1)
+    with pytest.raises(TrainingDivergedError, match="checkpoint-20"):
+        distill(config, tmp_path / "nan")
+    checkpoints = sorted(p.name for p in (tmp_path / "nan" / "checkpoints").iterdir())
+    assert checkpoints == ["checkpoint-20"]
+
+
+def test_unknown_preset_is_a_clear_error():
+    with pytest.raises(KitError, match="unknown preset 'fast'.*smoke"):
+        preset("fast")
+
+
+def test_cli_reports_errors_in_one_line(tmp_path):
+    done = subprocess.run(
+        _cli("--preset", "nope", "--out", str(tmp_path)), env=_env(), capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith("error: unknown preset 'nope'")
+    assert "Traceback" not in done.stderr
+
+
+def test_student_dimension_and_normaliser_mismatch_are_clear():
+    from kit.student import StudentConfigError, build_student, check_compatible
+
+    student = build_student("all-MiniLM-L6-v2", teacher_dim=384, normalize=False, freeze_embeddings=False)
+    with pytest.raises(StudentConfigError, match="768"):
+        check_compatible(student, teacher_dim=768, teacher_normalizes=False)
+    with pytest.raises(StudentConfigError, match="Normalize"):
+        check_compatible(student, teacher_dim=384, teacher_normalizes=True)
+    with pytest.raises(StudentConfigError, match="projection=True"):
+        build_student(student, teacher_dim=768, normalize=True, projection=False)
+
+
+def test_gpu_preset_builds_its_config_and_fails_cleanly_offline(tmp_path):
+    config = preset("gpu")
+    assert config.data.startswith("hub:") and config.max_seq_length == 128
+    with pytest.raises(KitError, match="(?i)hub|offline|reach"):
+        distill(config, tmp_path / "gpu")
+
+
+def test_config_is_a_plain_dataclass():
+    config = DistillConfig(languages=("de",))
+    assert config.replace(batch_size=8).batch_size == 8 and config.batch_size == 64
