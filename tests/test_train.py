@@ -152,7 +152,7 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
 
 
 def test_unknown_preset_is_a_clear_error():
-    with pytest.raises(KitError, match="unknown preset 'fast'.*smoke"):
+    with pytest.raises(KitError, match=r"unknown preset 'fast'.*smoke"):
         preset("fast")
 
 
@@ -180,7 +180,7 @@ def test_student_dimension_and_normaliser_mismatch_are_clear():
 def test_gpu_preset_builds_its_config_and_fails_cleanly_offline(tmp_path):
     config = preset("gpu")
     assert config.data.startswith("hub:") and config.max_seq_length == 128
-    with pytest.raises(KitError, match="(?i)hub|offline|reach"):
+    with pytest.raises(KitError, match=r"(?i)hub|offline|reach"):
         distill(config, tmp_path / "gpu")
 
 
