@@ -21,3 +21,19 @@ class DataFormatError(KitError, ValueError):
 
 class CacheCorruptError(KitError):
     """A cache entry that failed validation (it is rebuilt, never silently used)."""
+
+
+class UnknownNameError(KitError, LookupError):
+    """A data set, data file or language name that the catalog does not know (the message lists the known ones)."""
+
+
+class UnknownLanguageError(UnknownNameError, ValueError):
+    """A language code the kit cannot map (names the argument and the known codes)."""
+
+
+class ChecksumMismatchError(DataFormatError):
+    """A downloaded or extracted data file whose SHA-256 differs from the catalog's (the file is not kept)."""
+
+
+class HubUnavailableError(DataNotFoundError):
+    """A data set that could not be loaded from the Hugging Face hub (offline, or not cached)."""
