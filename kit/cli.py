@@ -24,7 +24,24 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--model", action="append", required=True, help="model name, folder, or registry name (repeatable)"
     )
-    p.add_argument("--tasks", default="sts17", help="comma-separated tasks (default: sts17)")
+    p.add_argument(
+        "--tasks", default="sts17", help="comma-separated: sts17, stsb, tatoeba, flores (default: sts17)"
+    )
+    p.add_argument(
+        "--languages",
+        default=None,
+        help="comma-separated ISO 639-1/639-3 codes for stsb/tatoeba/flores, or 'all' "
+        "(default: each task's own; tatoeba: ara,deu,fra,ita,nld,spa,tur)",
+    )
+    p.add_argument("--batch-size", type=int, default=32, help="encoding batch size (default: 32)")
+    p.add_argument("--teacher", default=None, help="teacher model for the flores MSE (e.g. all-MiniLM-L6-v2)")
+    p.add_argument(
+        "--no-cache", action="store_true", help="do not read or write cached evaluation embeddings"
+    )
+    p.add_argument("--progress", action="store_true", help="show a progress bar while encoding")
+    p.add_argument(
+        "--figure", action="store_true", help="with --out: also write sts17_comparison.html (plotly)"
+    )
     p.add_argument("--out", default=None, help="folder for CSV + JSON results")
 
 
