@@ -34,11 +34,12 @@ from typing import Any
 from kit import catalog
 from kit.config import data_dir
 from kit.errors import KitError, UnknownLanguageError
+from kit.evaluation.cache import EmbeddingCache
 from kit.evaluation.encoders import ResolvedEncoder, resolve_encoder
 from kit.evaluation.results import EvaluationResults, TaskResult
 from kit.evaluation.sts import STSB_LANGUAGES, evaluate_sts17, evaluate_stsb
 from kit.evaluation.tables import baseline_deltas, comparison_figure, comparison_table, to_markdown
-from kit.evaluation.tatoeba import evaluate_tatoeba, resolve_language
+from kit.evaluation.tatoeba import evaluate_tatoeba, resolve_language, resolve_languages
 from kit.evaluation.translation import FLORES_LANGUAGES, evaluate_flores
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,30 @@ def _supported(task: str, code: str) -> str | None:
     return None
 
 
+def _task_languages(task: str) -> list[str]:
+    if task == "tatoeba":
+        return catalog.laser_languages()
+    return list(STSB_LANGUAGES if task == "stsb" else FLORES_LANGUAGES)
+
+
+def _strict(task: str, selection: Any) -> Any:
+    """A per-task selection, checked before any model runs (every code must be one of the task's)."""
+    if selection is None or task == "sts17":
+        return selection
+    if task == "tatoeba":
+        return resolve_languages(selection)
+    codes = (
+        [c.strip() for c in selection.split(",") if c.strip()] if isinstance(selection, str) else selection
+    )
+    for code in codes:
+        if _supported(task, code) is None:
+            raise UnknownLanguageError(
+                f"task {task!r} has no language {code!r} (argument 'languages'); "
+                f"its languages: {', '.join(_task_languages(task))}"
+            )
+    return [_supported(task, c) for c in codes]
+
+
 def _is_english(code: str) -> bool:
     try:
         return catalog.normalize_language(code) == "en"
@@ -93,7 +118,7 @@ def _select_languages(tasks: list[str], languages: Any) -> dict[str, Any]:
         unknown = [t for t in languages if t not in TASKS]
         if unknown:
             parse_tasks(unknown)
-        return {t: languages.get(t) for t in tasks}
+        return {t: _strict(t, languages.get(t)) for t in tasks}
     if isinstance(languages, str):
         if languages.strip().lower() == "all":
             return {t: ("all" if t == "tatoeba" else None) for t in tasks}
@@ -103,21 +128,27 @@ def _select_languages(tasks: list[str], languages: Any) -> dict[str, Any]:
     with_languages = [t for t in tasks if t != "sts17"]
     for code in codes:
         found = {t: _supported(t, code) for t in with_languages}
-        if with_languages and not any(found.values()) and not _is_english(code):
-            valid = sorted(
-                {*catalog.laser_languages(), *STSB_LANGUAGES, *FLORES_LANGUAGES, *catalog.LANGUAGES}
-            )
+        if any(found.values()) or _is_english(code):
+            for t, value in found.items():
+                if value is not None:
+                    per_task[t].append(value)
+            continue
+        if not any(_supported(t, code) for t in TASKS if t != "sts17"):
+            valid = ", ".join(sorted({*catalog.laser_languages(), *STSB_LANGUAGES, *FLORES_LANGUAGES}))
             raise UnknownLanguageError(
-                f"unknown language {code!r} for argument 'languages' (tasks {', '.join(with_languages)}); "
-                f"valid codes: {', '.join(valid)}"
+                f"unknown language {code!r} for argument 'languages'; valid codes: {valid} "
+                "(ISO 639-1 codes of the Tatoeba languages work too)"
             )
-        for t, value in found.items():
-            if value is not None:
-                per_task[t].append(value)
+        # A language of some task, but of none of those selected: not silently ignored.
+        lists = "; ".join(f"{t}: {', '.join(_task_languages(t))}" for t in with_languages)
+        raise UnknownLanguageError(
+            f"language {code!r} (argument 'languages') is in none of the selected tasks; their languages: {lists}"
+        )
     for t in with_languages:
         if not per_task[t]:
             raise UnknownLanguageError(
-                f"argument 'languages' ({', '.join(codes)}) selects no language that task {t!r} has"
+                f"argument 'languages' ({', '.join(codes)}) selects no language of task {t!r}; "
+                f"its languages: {', '.join(_task_languages(t))}"
             )
     per_task["sts17"] = None
     return per_task
@@ -145,7 +176,7 @@ def evaluate(
     *,
     batch_size: int = 32,
     teacher: Any = None,
-    cache: bool = True,
+    cache: bool | EmbeddingCache = True,
     progress: bool = False,
     on_result: Callable[[TaskResult], None] | None = None,
 ) -> EvaluationResults:
@@ -159,7 +190,8 @@ def evaluate(
             ``{task: codes}``.
         batch_size: encoding batch size.
         teacher: an encoder whose English embeddings the ``flores`` MSE is measured against.
-        cache: keep evaluation-set embeddings on disk (only for encoders with a stable identity).
+        cache: keep evaluation-set embeddings on disk (only for encoders with a stable identity); an
+            :class:`~kit.evaluation.cache.EmbeddingCache` uses that cache folder.
         progress: show a progress bar while encoding.
         on_result: called with each :class:`TaskResult` as soon as it is ready.
     """
