@@ -26,7 +26,95 @@ from typing import Any
 from kit._io import atomic_write, write_json
 from kit.errors import KitError
 
-__all__ = ["distilled_model", "learning_curve", "record_metrics", "tatoeba_accuracy", "write_tsv"]
+__all__ = [
+    "EXAMPLES",
+    "FAST_LANGUAGES",
+    "describe_config",
+    "distilled_model",
+    "learning_curve",
+    "lesson_config",
+    "record_metrics",
+    "sts_models",
+    "tatoeba_accuracy",
+    "write_tsv",
+]
+
+#: Five English sentences with an English paraphrase and a German translation each (notebooks 2 and 3).
+EXAMPLES: dict[str, list[str]] = {
+    "english": [
+        "The cat sleeps on the sofa.",
+        "I need to buy milk.",
+        "It is raining again.",
+        "Where is the train station?",
+        "She plays the violin very well.",
+    ],
+    "paraphrases": [
+        "A cat is asleep on the couch.",
+        "I have to get some milk.",
+        "It's raining once more.",
+        "How do I get to the railway station?",
+        "She is an excellent violinist.",
+    ],
+    "german": [
+        "Die Katze schläft auf dem Sofa.",
+        "Ich muss Milch kaufen.",
+        "Es regnet schon wieder.",
+        "Wo ist der Bahnhof?",
+        "Sie spielt sehr gut Geige.",
+    ],
+}
+
+#: Languages of the notebooks' FAST runs: Latin-script languages that an English word-piece vocabulary can spell.
+FAST_LANGUAGES: tuple[str, ...] = ("de", "es", "fr")
+
+
+def lesson_config(fast: bool, **changes: Any):
+    """The distillation config the notebooks train with (``changes`` are applied on top).
+
+    ``fast=False``: the kit's ``cpu`` preset (English side of multilingual-e5-small as the target, seven
+    languages, a 20-minute budget on 2 cores).
+
+    ``fast=True``: about a minute on 2 cores. The student is the English teacher itself, all-MiniLM-L6-v2:
+    the paper's "make a monolingual model multilingual" in its purest form. It starts with English exactly
+    where the teacher puts it and translations far away (accuracy ~25 % on German/Spanish/French pairs), so
+    30 steps on 400 pairs per language already show the effect, and a 6-layer model trains twice as fast as
+    e5-small's 12 layers.
+
+    >>> lesson_config(True).student, lesson_config(False).name
+    ('all-MiniLM-L6-v2', 'cpu')
+    """
+    from kit.train import PRESETS, DistillConfig
+
+    if not fast:
+        return PRESETS["cpu"].replace(**changes)
+    config = DistillConfig(
+        name="notebook-fast",
+        teacher="all-MiniLM-L6-v2",
+        student="all-MiniLM-L6-v2",
+        languages=FAST_LANGUAGES,
+        max_pairs_per_language=400,
+        dev_pairs_per_language=100,
+        max_seq_length=32,
+        batch_size=16,
+        learning_rate=2e-4,
+        max_steps=30,
+        eval_steps=10,
+        save_steps=10**6,  # no intermediate checkpoints: a FAST run is cheaper to redo than to resume
+        logging_steps=5,
+        evaluate_tasks=(),
+    )
+    return config.replace(**changes)
+
+
+def describe_config(config: Any) -> dict[str, Any]:
+    """The fields of a :class:`kit.train.DistillConfig` a reader wants to see first.
+
+    >>> describe_config(lesson_config(True))["student"]
+    'all-MiniLM-L6-v2'
+    """
+    keys = ("name", "teacher", "student", "languages", "data", "max_pairs_per_language", "batch_size")
+    keys += ("learning_rate", "max_steps", "epochs", "eval_steps", "time_budget_minutes")
+    return {key: getattr(config, key) for key in keys}
 
 
 def record_metrics(path: str | os.PathLike | None, metrics: Mapping[str, Any]) -> dict[str, Any]:
@@ -101,6 +189,32 @@ def write_tsv(dataset: Any, path: str | os.PathLike) -> Path:
     return path
 
 
+def sts_models(config: Any, distilled: str | os.PathLike) -> dict[str, Any]:
+    """The models of notebook 5's STS2017 table: teacher, base student and distilled student, labelled.
+
+    A ``"self"`` teacher is the base student's own English side; a teacher that is the base student (the FAST
+    lessons distil all-MiniLM-L6-v2 into a copy of itself) gets one row. The paper's kind of English teacher,
+    all-MiniLM-L6-v2, is always included.
+
+    >>> from kit.train import PRESETS
+    >>> list(sts_models(PRESETS["cpu"], "runs/x/model"))
+    ['English teacher: all-MiniLM-L6-v2', 'teacher = base student: multilingual-e5-small', 'distilled student']
+    """
+    from kit.train import SELF_TEACHER
+
+    teacher = config.student if config.teacher == SELF_TEACHER else config.teacher
+    models: dict[str, Any] = {}
+    if "all-MiniLM-L6-v2" not in (teacher, config.student):
+        models["English teacher: all-MiniLM-L6-v2"] = "all-MiniLM-L6-v2"
+    if teacher == config.student:
+        models[f"teacher = base student: {teacher}"] = teacher
+    else:
+        models[f"teacher: {teacher}"] = teacher
+        models[f"base student: {config.student}"] = config.student
+    models["distilled student"] = str(distilled)
+    return models
+
+
 def tatoeba_accuracy(model: Any, languages: str | Sequence[str]) -> dict[str, float]:
     """LASER Tatoeba retrieval accuracy (0-1, mean of both directions) of ``model`` per language.
 
@@ -127,8 +241,8 @@ def learning_curve(
     """Distil once per training-set size and measure each student: how much parallel data is enough.
 
     ``sizes`` are pairs per language (0 measures the untrained student). Each run trains for the config's
-    epochs over its pairs (``max_steps`` is cleared, so a bigger set gets more steps) and is measured with
-    ``measure(model) -> {name: value}``. ``on_point`` sees each row as soon as it is ready (e.g. to redraw a
+    epochs over its pairs (``max_steps`` is cleared, so a bigger set gets more steps; dev evaluation runs only
+    before and after training) and is measured with ``measure(model) -> {name: value}``. ``on_point`` sees each row as soon as it is ready (e.g. to redraw a
     figure). Returns rows ``{"pairs": n, "steps": ..., **measure(model)}``.
 
     >>> rows = learning_curve(cfg, [0, 200, 800], "runs/curve",
@@ -139,11 +253,18 @@ def learning_curve(
     rows: list[dict[str, Any]] = []
     for size in sizes:
         if size == 0:
-            row: dict[str, Any] = {"pairs": 0, "steps": 0, **measure(config.student)}
+            row: dict[str, Any] = {"pairs": 0, "steps": 0, "model_path": None, **measure(config.student)}
         else:
-            run = config.replace(max_pairs_per_language=int(size), max_steps=-1, save_steps=10**9)
+            run = config.replace(
+                max_pairs_per_language=int(size), max_steps=-1, save_steps=10**6, eval_steps=10**6
+            )
             result = distill(run, Path(run_dir) / f"pairs-{size}", resume=False)
-            row = {"pairs": int(size), "steps": int(result.metrics["steps"]), **measure(result.model)}
+            row = {
+                "pairs": int(size),
+                "steps": int(result.metrics["steps"]),
+                "model_path": str(result.model_path),
+                **measure(result.model),
+            }
         rows.append(row)
         if on_point is not None:
             on_point(row)

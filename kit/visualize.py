@@ -48,20 +48,26 @@ from kit.errors import KitError
 
 __all__ = [
     "LiveCurves",
+    "LiveFigure",
     "SpaceMap",
     "alignment_figure",
     "alignment_metrics",
     "as_encoder",
     "compare_spaces_figure",
+    "difference_figure",
     "embed",
     "fit_umap",
     "history_rows",
     "language_colour",
+    "learning_curve_figure",
+    "length_figure",
     "map_space",
     "multiway_sentences",
     "notebook_to_html",
     "pair_metrics",
+    "report_figure",
     "save_figure",
+    "similarity_figure",
     "space_figure",
     "static_export_available",
     "training_curves",
@@ -540,6 +546,118 @@ def _min_value(results: Mapping[str, Mapping[str, Any]]) -> float:
     return min(float(m[k]) for m in results.values() for k in ("translation_cosine", "random_cosine"))
 
 
+def similarity_figure(
+    model: Any,
+    sentences: Sequence[str],
+    candidates: Mapping[str, Sequence[str]],
+    *,
+    title: str = "Cosine similarity",
+) -> go.Figure:
+    """Heatmaps of the cosine similarity of ``sentences`` (rows) with each list of ``candidates`` (columns).
+
+    With ``candidates = {"paraphrases": [...], "German": [...]}`` aligned with ``sentences``, a good
+    space has a bright diagonal in every panel: each sentence is closest to its own paraphrase/translation.
+
+    >>> import numpy as np
+    >>> fig = similarity_figure(lambda t: np.eye(3)[: len(t)], ["a", "b"], {"same": ["a", "b"]})
+    >>> fig.data[0].z.tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    encoder = as_encoder(model)
+    rows = embed(encoder, sentences)
+    fig = make_subplots(rows=1, cols=len(candidates), subplot_titles=list(candidates), horizontal_spacing=0.2)
+    for col, texts in enumerate(candidates.values(), start=1):
+        sims = (rows @ embed(encoder, texts).T).round(2)
+        fig.add_trace(
+            go.Heatmap(
+                z=sims,
+                x=[_short(t) for t in texts],
+                y=[_short(t) for t in sentences],
+                zmin=-0.2,
+                zmax=1,
+                colorscale="Viridis",
+                text=sims,
+                texttemplate="%{text:.2f}",
+                showscale=col == 1,
+                hovertemplate="%{y}<br>%{x}<br>cosine %{z:.2f}<extra></extra>",
+            ),
+            row=1,
+            col=col,
+        )
+        fig.update_yaxes(autorange="reversed", showticklabels=col == 1, row=1, col=col)
+    fig.update_layout(title=title, height=140 + 45 * len(sentences), template="plotly_white")
+    return fig
+
+
+def _short(text: str, limit: int = 28) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def difference_figure(after: Mapping[str, float], before: Mapping[str, float], *, title: str) -> go.Figure:
+    """Bars of ``after - before`` per key (keys of ``after`` that ``before`` has): green up, red down.
+
+    >>> difference_figure({"en-de": 40.0, "en-en": 80.0}, {"en-de": 30.0, "en-en": 81.0}, title="x").data[0].y
+    (10.0, -1.0)
+    """
+    keys = [k for k in after if k in before]
+    delta = [float(after[k]) - float(before[k]) for k in keys]
+    fig = go.Figure(go.Bar(x=keys, y=delta, marker_color=["#2CA02C" if d > 0 else "#D62728" for d in delta]))
+    fig.update_layout(title=title, height=360, template="plotly_white")
+    return fig
+
+
+# ------------------------------------------------------------------------------------- data figures
+
+
+def length_figure(dataset: Any, *, title: str = "Sentence length (characters)") -> go.Figure:
+    """Box plots of sentence lengths per language, English side beside the other side.
+
+    ``dataset`` has the columns ``english``, ``non_english`` and ``language`` (see :mod:`kit.parallel`).
+
+    >>> fig = length_figure({"english": ["Hi.", "Hello there."], "non_english": ["Hallo.", "Hallo da."],
+    ...                      "language": ["de", "de"]})
+    >>> [t.name for t in fig.data]
+    ['English side', 'other side']
+    """
+    languages = list(dataset["language"])
+    english = [len(t) for t in dataset["english"]]
+    other = [len(t) for t in dataset["non_english"]]
+    fig = go.Figure(
+        [
+            go.Box(x=languages, y=english, name="English side", marker_color="#555555", boxpoints=False),
+            go.Box(x=languages, y=other, name="other side", marker_color="#1F77B4", boxpoints=False),
+        ]
+    )
+    fig.update_layout(
+        title=title, boxmode="group", yaxis_title="characters", height=380, template="plotly_white"
+    )
+    return fig
+
+
+def report_figure(report: Any, *, title: str = "Pairs per language after each step") -> go.Figure:
+    """Grouped bars of a :class:`kit.parallel.ParallelReport`: pairs per language after every step.
+
+    >>> from kit.parallel import ParallelReport
+    >>> r = ParallelReport(); r.add("loaded", {"de": 10}); r.add("empty", {"de": 9})
+    >>> report_figure(r).data[0].y
+    (10, 9)
+    """
+    steps = [name for name, _ in report.steps]
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=steps,
+                y=[counts.get(lang, 0) for _, counts in report.steps],
+                name=lang,
+                marker_color=language_colour(lang),
+            )
+            for lang in report.languages
+        ]
+    )
+    fig.update_layout(title=title, barmode="group", yaxis_title="pairs", height=380, template="plotly_white")
+    return fig
+
+
 # ------------------------------------------------------------------------------------ training curves
 
 
@@ -581,9 +699,10 @@ def _curve_panels(rows: list[dict[str, float]]) -> list[tuple[str, list[tuple[st
         for k in sorted(keys)
         if k.endswith("negative_mse")
     ]
-    accuracy = [
-        (k.removeprefix("eval_").replace("_", " "), k, 1.0) for k in sorted(keys) if k.endswith("accuracy")
-    ]
+    accuracy_keys = sorted(k for k in keys if k.endswith("accuracy"))
+    # sentence-transformers logs both retrieval directions and their mean: the mean is enough for a curve
+    accuracy_keys = [k for k in accuracy_keys if k.endswith("mean_accuracy")] or accuracy_keys
+    accuracy = [(k.removeprefix("eval_").replace("_", " "), k, 1.0) for k in accuracy_keys]
     panels = [
         ("loss", losses),
         ("dev MSE ×100 (lower is better)", mse),
@@ -613,9 +732,73 @@ def training_curves(source: Any, *, title: str = "Distillation: training curves"
     return fig
 
 
+def learning_curve_figure(
+    rows: Sequence[Mapping[str, Any]], metric: str, *, title: str = "How much parallel data is enough?"
+) -> go.Figure:
+    """``metric`` (e.g. Tatoeba accuracy of one language) against the number of training pairs.
+
+    ``rows`` as :func:`kit.lessons.learning_curve` returns them: ``{"pairs": n, metric: value, ...}``.
+
+    >>> learning_curve_figure([{"pairs": 0, "pt": 0.3}, {"pairs": 100, "pt": 0.4}], "pt").data[0].y
+    (0.3, 0.4)
+    """
+    fig = go.Figure(
+        go.Scatter(
+            x=[row["pairs"] for row in rows],
+            y=[row[metric] for row in rows],
+            mode="lines+markers+text",
+            text=[f"{row[metric]:.0%}" for row in rows],
+            textposition="top center",
+            name=metric,
+            line={"color": language_colour(metric)},
+        )
+    )
+    fig.update_layout(
+        title=title,
+        xaxis_title="training pairs (0 = the untrained student)",
+        yaxis_title=f"{metric} accuracy",
+        yaxis_tickformat=".0%",
+        height=400,
+        template="plotly_white",
+    )
+    return fig
+
+
 def _in_kernel() -> bool:
     shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
     return bool(shell) and hasattr(shell, "kernel")
+
+
+class LiveFigure:
+    """A figure that redraws in its notebook cell each time a row arrives: ``live(row)``.
+
+    ``draw(rows) -> Figure`` builds the figure from all rows so far. Outside a notebook it only collects rows.
+
+    >>> live = LiveFigure(lambda rows: learning_curve_figure(rows, "pt"))
+    >>> live({"pairs": 0, "pt": 0.3}); live.rows
+    [{'pairs': 0, 'pt': 0.3}]
+    """
+
+    def __init__(self, draw: Callable[[list[dict[str, Any]]], go.Figure]) -> None:
+        self.draw = draw
+        self.rows: list[dict[str, Any]] = []
+        self._handle: Any = None
+
+    def __call__(self, row: Mapping[str, Any]) -> None:
+        self.rows.append(dict(row))
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Show (first call) or update (later calls) the figure in the current notebook cell."""
+        if not _in_kernel():
+            return
+        from IPython.display import display
+
+        fig = self.draw(self.rows)
+        if self._handle is None:
+            self._handle = display(fig, display_id=True)
+        else:
+            self._handle.update(fig)
 
 
 class LiveCurves(TrainerCallback):
@@ -630,27 +813,17 @@ class LiveCurves(TrainerCallback):
     """
 
     def __init__(self, title: str = "Distillation: live training curves") -> None:
-        self.rows: list[dict[str, float]] = []
         self.title = title
-        self._handle = None
+        self.figure = LiveFigure(lambda rows: training_curves(rows, title=self.title))
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        return self.figure.rows
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         numbers = {k: v for k, v in (logs or {}).items() if isinstance(v, int | float)}
         if numbers:
-            self.rows.append({"step": state.global_step, **numbers})
-            self.redraw()
-
-    def redraw(self) -> None:
-        """Show (first call) or update (later calls) the figure in the current notebook cell."""
-        if not _in_kernel():
-            return
-        from IPython.display import display
-
-        fig = training_curves(self.rows, title=self.title)
-        if self._handle is None:
-            self._handle = display(fig, display_id=True)
-        else:
-            self._handle.update(fig)
+            self.figure({"step": state.global_step, **numbers})
 
 
 # ------------------------------------------------------------------------------------------ rendering
@@ -756,12 +929,16 @@ def save_figure(
         return fallback
 
 
+_REMOTE_SCRIPT = re.compile(r'<script[^>]*\ssrc="https?://[^"]*"[^>]*>\s*</script>', re.IGNORECASE)
+
+
 def notebook_to_html(notebook: str | os.PathLike, html_path: str | os.PathLike) -> Path:
     """Export an executed notebook to one self-contained HTML file that renders with no internet.
 
-    Uses nbconvert's ``lab`` template, minus what would be fetched from a CDN: require.js (no output of the
-    kit needs it) and the saved widget state (widgets need a live kernel; their text fallback is shown).
-    Figures drawn with :func:`use_offline_renderer` carry their own plotly.js.
+    Uses nbconvert's ``lab`` template, minus what it would fetch from a CDN: the ``<script src="https://...">``
+    tags of require.js and MathJax (no output of the kit needs them; the lessons use no LaTeX) and the saved
+    widget state (widgets need a live kernel; their text fallback is shown). Figures drawn with
+    :func:`use_offline_renderer` carry their own plotly.js.
 
     >>> notebook_to_html("executed/04_aligned_spaces.ipynb", "04.html")  # doctest: +SKIP
     """
@@ -771,7 +948,7 @@ def notebook_to_html(notebook: str | os.PathLike, html_path: str | os.PathLike) 
     nb = nbformat.read(str(notebook), as_version=4)
     nb.metadata.pop("widgets", None)
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
-    body = re.sub(r'<script src="https?://[^"]*require(?:\.min)?\.js"></script>', "", body)
+    body = _REMOTE_SCRIPT.sub("", body)
     out = Path(html_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(body, encoding="utf-8")

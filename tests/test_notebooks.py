@@ -1,0 +1,307 @@
+"""Every notebook runs top to bottom in FAST mode (papermill) and records metrics that show it did its job;
+the committed notebooks are clean; the executed notebook 4 exported to HTML draws its plotly figures in a real
+headless browser, with no network and no console errors.
+
+The notebooks run in order in one working directory, as a reader would run them: 4 and 5 use the student that
+3 saved in ``runs/03_distillation``. Per-notebook wall times are printed and written to
+``<pytest tmp>/notebooks/timings.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = REPO / "notebooks"
+ORDER = [
+    "01_parallel_data",
+    "02_teacher_labels",
+    "03_distillation",
+    "04_aligned_spaces",
+    "05_sts_evaluation",
+    "06_extend_to_your_language",
+]
+KERNEL = "python3"  # jupyter_client starts a "python" kernelspec with this interpreter (checked below)
+
+
+# ------------------------------------------------------------------------------------ committed files
+
+
+def _notebook(name: str):
+    return nbformat.read(str(NOTEBOOKS / f"{name}.ipynb"), as_version=4)
+
+
+def test_every_lesson_notebook_is_present():
+    assert sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) == ORDER
+
+
+@pytest.mark.parametrize("name", ORDER)
+def test_committed_notebook_is_clean_and_follows_the_lesson_template(name):
+    nb = _notebook(name)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code), (
+        f"{name}.ipynb has outputs or execution counts: run `nbstripout notebooks/*.ipynb` before committing"
+    )
+    assert "widgets" not in nb.metadata and "papermill" not in nb.metadata
+    assert nb.metadata["kernelspec"]["name"] == KERNEL
+    first = nb.cells[0].source
+    assert "colab.research.google.com/github/" in first and f"notebooks/{name}.ipynb" in first
+    assert "Learning goals" in first
+    assert "google.colab" in code[0].source and "pip install" in code[0].source
+    parameters = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(parameters) == 1 and "FAST = " in parameters[0].source
+    assert "METRICS_PATH = None" in parameters[0].source
+    assert "Exercise" in nb.cells[-1].source
+    long_cells = [c.source.splitlines()[0] for c in code if len(c.source.splitlines()) > 16]
+    assert not long_cells, f"code cells over ~15 lines belong in kit/: {long_cells}"
+
+
+# ---------------------------------------------------------------------------------------- execution
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("notebooks")
+
+
+_RUNS: dict[str, tuple[dict, Path, float]] = {}
+
+
+def _run(name: str, workdir: Path) -> tuple[dict, Path]:
+    """Execute a notebook once per session (FAST mode) and return its metrics and executed copy."""
+    import papermill
+
+    if name not in _RUNS:
+        metrics_path = workdir / f"{name}.metrics.json"
+        output = workdir / f"{name}.ipynb"
+        started = time.perf_counter()
+        papermill.execute_notebook(
+            str(NOTEBOOKS / f"{name}.ipynb"),
+            str(output),
+            parameters={"FAST": True, "METRICS_PATH": str(metrics_path)},
+            kernel_name=KERNEL,
+            cwd=str(workdir),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=1800,
+        )
+        seconds = time.perf_counter() - started
+        _RUNS[name] = (json.loads(metrics_path.read_text()), output, seconds)
+        timings = {n: round(s, 1) for n, (_, _, s) in _RUNS.items()}
+        (workdir / "timings.json").write_text(json.dumps(timings, indent=2))
+        print(f"\n{name}: {seconds:.1f} s (so far: {timings})")
+    metrics, output, _ = _RUNS[name]
+    return metrics, output
+
+
+def test_papermill_kernel_is_this_interpreter(workdir):
+    import papermill
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import sys\nprint(sys.executable)")])
+    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
+    source, output = workdir / "which.ipynb", workdir / "which.out.ipynb"
+    nbformat.write(nb, str(source))
+    papermill.execute_notebook(str(source), str(output), kernel_name=KERNEL, progress_bar=False)
+    printed = nbformat.read(str(output), as_version=4).cells[0].outputs[0]["text"].strip()
+    assert Path(printed).resolve() == Path(sys.executable).resolve()
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_01_parallel_data_cleans_and_guards_against_leakage(workdir):
+    m, _ = _run("01_parallel_data", workdir)
+    assert m["loaded"] >= m["after_cleaning"] >= m["after_leakage_guard"] > 0
+    assert m["leaked_pairs"] > 0  # Tatoeba Challenge pairs overlap LASER Tatoeba: the guard must find some
+    assert [s["step"] for s in m["report"]["steps"]][-3:] == [
+        "leak: laser-tatoeba",
+        "leak: sts17",
+        "leak: flores200-devtest",
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_02_teacher_labels_use_the_cache_and_the_teacher_fails_across_languages(workdir):
+    m, _ = _run("02_teacher_labels", workdir)
+    first, second = m["label_passes"]
+    assert second["encoded"] <= first["unique"] // 100 + 1  # the second pass is (almost) all cache hits
+    sts = m["sts17"]
+    assert sts["en-en"] > 80 and sts["cross_avg"] < 40  # good in English, poor across languages
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_03_distillation_raises_accuracy_and_lowers_mse(workdir):
+    m, _ = _run("03_distillation", workdir)
+    before, after = m["before"], m["after"]
+    assert after["dev_translation_accuracy"] > before["dev_translation_accuracy"]
+    assert after["dev_mse"] < before["dev_mse"]
+    assert m["steps"] > 0 and (Path(m["model_path"]) / "modules.json").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_04_aligned_spaces_alignment_rises(workdir):
+    _run("03_distillation", workdir)  # 4 looks at the student that 3 saved
+    m, _ = _run("04_aligned_spaces", workdir)
+    before, after = m["before"], m["after"]
+    assert after["translation_cosine"] > before["translation_cosine"]
+    assert after["gap"] > before["gap"]
+    assert m["explorer_neighbours"][0]["group"] == 0  # the query itself (it is in the pool)
+    assert m["model_path"].endswith(os.path.join("runs", "03_distillation", "model"))
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_05_sts_evaluation_has_all_ten_tracks_for_every_model(workdir):
+    from kit.evaluation import STS17_TRACKS
+
+    _run("03_distillation", workdir)
+    m, _ = _run("05_sts_evaluation", workdir)
+    assert len(STS17_TRACKS) == 10 and m["tracks"] == list(STS17_TRACKS)
+    assert "distilled student" in m["sts17"] and len(m["sts17"]) >= 2
+    for label, scores in m["sts17"].items():
+        missing = [t for t in STS17_TRACKS if not isinstance(scores.get(t), float)]
+        assert not missing, f"{label}: no score for {missing}"
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_06_new_language_tatoeba_accuracy_rises(workdir):
+    m, _ = _run("06_extend_to_your_language", workdir)
+    assert m["language"] == "pt" and m["tsv"].endswith(".tsv")
+    assert m["tatoeba_after"] > m["tatoeba_before"]
+    assert m["learning_curve"][0]["pairs"] == 0 and len(m["learning_curve"]) >= 3
+    assert m["alignment_after"]["translation_cosine"] > m["alignment_before"]["translation_cosine"]
+
+
+# ------------------------------------------------------------------------------------------ browser
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"):
+        if found := shutil.which(name):
+            return found
+    return None
+
+
+def _read_png(path: Path) -> np.ndarray:
+    """RGB pixels of an 8-bit, non-interlaced PNG (what Chrome writes); no imaging library needed."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    pos, idat, header = 8, b"", None
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        chunk = data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", chunk)
+        elif kind == b"IDAT":
+            idat += chunk
+        pos += 12 + length
+    width, height, depth, colour, _, _, interlace = header
+    assert depth == 8 and colour in (2, 6) and not interlace, f"unsupported PNG {header}"
+    bpp = 3 if colour == 2 else 4
+    raw = np.frombuffer(zlib.decompress(idat), dtype=np.uint8).reshape(height, 1 + width * bpp)
+    rows, prev = [], np.zeros(width * bpp, dtype=np.int64)
+    for y in range(height):
+        kind, cur = raw[y, 0], raw[y, 1:].astype(np.int64)
+        if kind == 1:  # Sub
+            cur = cur.reshape(width, bpp).cumsum(axis=0).reshape(-1) % 256
+        elif kind == 2:  # Up
+            cur = (cur + prev) % 256
+        elif kind in (3, 4):  # Average, Paeth: sequential within the row
+            for x in range(width * bpp):
+                a = cur[x - bpp] if x >= bpp else 0
+                b, c = prev[x], (prev[x - bpp] if x >= bpp else 0)
+                if kind == 3:
+                    cur[x] = (cur[x] + (a + b) // 2) % 256
+                else:
+                    p = a + b - c
+                    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                    cur[x] = (cur[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) % 256
+        rows.append(cur)
+        prev = cur
+    return np.stack(rows).astype(np.uint8).reshape(height, width, bpp)[:, :, :3]
+
+
+def _browser(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=20000",
+    ]
+    return subprocess.run([binary, *flags, *args], capture_output=True, text=True, timeout=180)
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_04_exported_html_draws_plotly_in_a_headless_browser(workdir, tmp_path):
+    binary = _chromium()
+    if binary is None:
+        pytest.skip("no Chromium/Chrome binary on PATH (Debian: apt-get install -y chromium)")
+    from kit.visualize import LANGUAGE_COLOURS, notebook_to_html
+
+    _run("03_distillation", workdir)
+    _, executed = _run("04_aligned_spaces", workdir)
+    html = notebook_to_html(executed, tmp_path / "04_aligned_spaces.html")
+    text = html.read_text(encoding="utf-8")
+    assert not re.search(r'<script[^>]*\ssrc="https?://', text), "the export must not load scripts from a CDN"
+    assert text.count('class="plotly-graph-div"') >= 2
+
+    dom = _browser(binary, tmp_path / "profile-dom", "--dump-dom", html.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert dom.stdout.count('class="main-svg"') >= 2, "plotly did not draw its SVG"
+    console = [line for line in dom.stderr.splitlines() if ":CONSOLE" in line]
+    errors = [line for line in console if re.search(r"Uncaught|Error|error|not defined|Failed", line)]
+    assert not errors, "browser console errors:\n" + "\n".join(errors)
+
+    # Screenshot only the cells that hold a figure (the first is the before/after UMAP), and look for the
+    # language colours of its points: a blank or unrendered plot has none of them.
+    only_figures = tmp_path / "figures_only.html"
+    only_figures.write_text(
+        text.replace(
+            "</head>",
+            "<style>.jp-Cell:not(:has(.plotly-graph-div)){display:none !important}</style></head>",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    shot = tmp_path / "shot.png"
+    done = _browser(
+        binary,
+        tmp_path / "profile-shot",
+        "--window-size=1200,800",
+        f"--screenshot={shot}",
+        only_figures.as_uri(),
+    )
+    assert done.returncode == 0 and shot.exists(), done.stderr[-2000:]
+    pixels = _read_png(shot).astype(int)
+    assert (pixels.min(axis=2) < 235).mean() > 0.01, "the screenshot is (almost) blank"
+    coloured = 0
+    for code in ("de", "es", "fr"):
+        rgb = np.array([int(LANGUAGE_COLOURS[code][i : i + 2], 16) for i in (1, 3, 5)])
+        coloured += int((np.abs(pixels - rgb).max(axis=2) < 12).sum())
+    assert coloured > 200, f"only {coloured} pixels in the languages' colours: the UMAP points did not draw"
