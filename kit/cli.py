@@ -38,6 +38,11 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--no-cache", action="store_true", help="do not read or write cached evaluation embeddings"
     )
+    p.add_argument(
+        "--bf16",
+        action="store_true",
+        help="bfloat16 weights (SentenceTransformers): ~2.5x faster on AVX512-BF16/AMX CPUs, scores within tenths",
+    )
     p.add_argument("--progress", action="store_true", help="show a progress bar while encoding")
     p.add_argument(
         "--figure", action="store_true", help="with --out: also write sts17_comparison.html (plotly)"

@@ -391,3 +391,25 @@ def test_comparison_table_has_published_and_measured_rows():
     assert fig.data[0].type == "heatmap" and len(fig.data[0].y) == len(table)
     bars = comparison_figure(table, kind="bars")
     assert len(bars.data) == len(table)
+
+
+def test_bf16_precision_is_close_labelled_apart_and_leaves_the_model_alone(minilm, kit_cache):
+    import torch
+
+    from kit.evaluation import EncoderSpecError, evaluate_sts17, resolve_encoder
+    from kit.sources import load_model
+
+    model = load_model(MINILM)
+    fast = resolve_encoder(model, name="minilm", precision="bf16")
+    assert fast.name == "minilm [bf16]"
+    result = evaluate_sts17(fast, tracks=["en-en"], cache=kit_cache)
+    assert result.scores["en-en"] == pytest.approx(87.6, abs=1.0)
+    assert next(model.parameters()).dtype == torch.float32  # the caller's model was copied, not cast
+    by_name = resolve_encoder(MINILM, precision="bf16")
+    assert by_name.fingerprint == minilm.fingerprint + "|bf16"
+    with pytest.raises(EncoderSpecError, match="needs a SentenceTransformer"):
+        resolve_encoder("use-multilingual", precision="bf16")
+    with pytest.raises(EncoderSpecError, match="needs a SentenceTransformer"):
+        resolve_encoder(_ngram_encoder, precision="bf16")
+    with pytest.raises(EncoderSpecError, match="precision must be one of"):
+        resolve_encoder(MINILM, precision="int4")

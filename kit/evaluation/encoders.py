@@ -125,37 +125,99 @@ def _registry_fingerprint(name: str) -> str:
     return f"registry:{spec.name}|{','.join(spec.packages)}|format{sources.CACHE_FORMAT}"
 
 
-def _load_with_sources(name: str) -> EncodeFn:
+def _load_with_sources(name: str, precision: str = "float32") -> EncodeFn:
     from kit.sources import load_encoder
 
-    return _callable_encode_fn(load_encoder(name))[0]
+    encoder = load_encoder(name)
+    if precision == "bf16":
+        return _st_encode_fn(_bf16(getattr(encoder, "model", encoder), name, copy=False))
+    return _callable_encode_fn(encoder)[0]
 
 
-def resolve_encoder(spec: Any, name: str | None = None) -> ResolvedEncoder:
+def _bf16_supported() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX); elsewhere bf16 is emulated, slow."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+def _bf16(model: Any, name: str, *, copy: bool) -> Any:
+    """``model`` (a SentenceTransformer) with bfloat16 weights; a copy when the caller owns the model."""
+    import torch
+
+    if not _is_sentence_transformer(model):
+        raise EncoderSpecError(
+            f"precision='bf16' needs a SentenceTransformer; {name!r} is a {type(model).__name__}: use float32"
+        )
+    on_cpu = all(p.device.type == "cpu" for p in model.parameters())
+    if on_cpu and not _bf16_supported():
+        logger.warning("this CPU has no native bfloat16 (AVX512-BF16/AMX): bf16 evaluation will be slow")
+    if copy:
+        import copy as copy_module
+
+        model = copy_module.deepcopy(model)
+    return model.to(torch.bfloat16)
+
+
+PRECISIONS: tuple[str, ...] = ("float32", "bf16")
+
+
+def resolve_encoder(spec: Any, name: str | None = None, precision: str = "float32") -> ResolvedEncoder:
     """Turn a registry name, a model folder, a ``SentenceTransformer`` or a callable into an encoder.
 
     ``name`` labels the encoder in tables (default: the registry name, the folder name, the model's id or
     the callable's ``name``/``__name__``). Objects are cached only when they carry a ``fingerprint`` string.
+
+    ``precision="bf16"`` runs a SentenceTransformer with bfloat16 weights (a copy, if you passed the model):
+    about 2.5x faster on CPUs with AVX512-BF16/AMX, scores within a few tenths of float32 (the kit measured
+    Tatoeba accuracy within 0.15 on four languages with e5-small). It is labelled ``<name> [bf16]`` and
+    cached apart. The reference numbers are float32.
     """
+    if precision not in PRECISIONS:
+        raise EncoderSpecError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
     if isinstance(spec, ResolvedEncoder):
         if name:
             spec.name = name
         return spec
+    encoder = _resolve(spec, name, precision)
+    if precision != "float32":
+        encoder.name = f"{encoder.name} [{precision}]"
+        encoder.fingerprint = f"{encoder.fingerprint}|{precision}" if encoder.fingerprint else None
+    return encoder
+
+
+def _resolve(spec: Any, name: str | None, precision: str) -> ResolvedEncoder:
     if isinstance(spec, str | os.PathLike):
         text = os.fspath(spec)
         folder = Path(text).expanduser()
         if folder.is_dir():
             label = name or (folder.name if folder.name != "model" else folder.parent.name) or text
-            return ResolvedEncoder(label, _folder_fingerprint(folder), lambda: _load_with_sources(text))
+            load = lambda: _load_with_sources(text, precision)  # noqa: E731
+            return ResolvedEncoder(label, _folder_fingerprint(folder), load)
         if folder.exists() or isinstance(spec, os.PathLike) or text.startswith((".", "/", "~")):
             raise ModelNotAvailableError(f"no model folder at {text!r}")
-        return ResolvedEncoder(name or text, _registry_fingerprint(text), lambda: _load_with_sources(text))
+        if precision == "bf16":
+            from kit.sources import get_spec
+
+            entry = get_spec(text)
+            if entry is not None and entry.kind != "sentence-transformer":
+                raise EncoderSpecError(f"precision='bf16' needs a SentenceTransformer; {text!r} is not one")
+        return ResolvedEncoder(
+            name or text, _registry_fingerprint(text), lambda: _load_with_sources(text, precision)
+        )
     fingerprint = getattr(spec, "fingerprint", None)
     fingerprint = fingerprint if isinstance(fingerprint, str) and fingerprint else None
     if _is_sentence_transformer(spec):
         card = getattr(spec, "model_card_data", None)
         label = name or getattr(card, "model_name", None) or getattr(card, "model_id", None)
-        return _from_loaded(spec, label or "SentenceTransformer", fingerprint)
+        label = label or "SentenceTransformer"
+        if precision == "bf16":
+            return ResolvedEncoder(label, fingerprint, lambda: _st_encode_fn(_bf16(spec, label, copy=True)))
+        return _from_loaded(spec, label, fingerprint)
+    if precision == "bf16":
+        _bf16(spec, str(name or type(spec).__name__), copy=True)  # raises: only SentenceTransformers
     if callable(spec):
         label = name or getattr(spec, "name", None) or getattr(spec, "__name__", None) or type(spec).__name__
         return _from_loaded(spec, str(label), fingerprint)

@@ -93,8 +93,17 @@ def reference_rows(include: tuple[str, ...] = ("published", "measured")) -> list
 
 
 def measured_baseline(model: str) -> ReferenceRow | None:
-    """The kit's measured STS2017 row for a registry name (``"all-MiniLM-L6-v2"``), if there is one."""
+    """The kit's measured STS2017 row for a registry name or hub id (``"all-MiniLM-L6-v2"``), if any."""
+    names = {model}
+    try:
+        from kit.sources import get_spec
+
+        spec = get_spec(model)
+        if spec is not None:
+            names.add(spec.name)
+    except ImportError:  # pragma: no cover - kit.sources is part of the kit
+        pass
     for row in MEASURED_STS17:
-        if model in row.aliases or model == row.model:
+        if names & {*row.aliases, row.model}:
             return row
     return None

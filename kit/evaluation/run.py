@@ -154,13 +154,13 @@ def _select_languages(tasks: list[str], languages: Any) -> dict[str, Any]:
     return per_task
 
 
-def _resolve_models(models: Any) -> list[ResolvedEncoder]:
+def _resolve_models(models: Any, precision: str = "float32") -> list[ResolvedEncoder]:
     if isinstance(models, Mapping):
-        encoders = [resolve_encoder(spec, name=str(label)) for label, spec in models.items()]
+        encoders = [resolve_encoder(spec, str(label), precision) for label, spec in models.items()]
     elif isinstance(models, str | ResolvedEncoder) or not isinstance(models, Sequence):
-        encoders = [resolve_encoder(models)]
+        encoders = [resolve_encoder(models, precision=precision)]
     else:
-        encoders = [resolve_encoder(m) for m in models]
+        encoders = [resolve_encoder(m, precision=precision) for m in models]
     seen: dict[str, int] = {}
     for enc in encoders:  # unique labels: "x", "x #2", ...
         seen[enc.name] = seen.get(enc.name, 0) + 1
@@ -177,6 +177,7 @@ def evaluate(
     batch_size: int = 32,
     teacher: Any = None,
     cache: bool | EmbeddingCache = True,
+    precision: str = "float32",
     progress: bool = False,
     on_result: Callable[[TaskResult], None] | None = None,
 ) -> EvaluationResults:
@@ -192,12 +193,15 @@ def evaluate(
         teacher: an encoder whose English embeddings the ``flores`` MSE is measured against.
         cache: keep evaluation-set embeddings on disk (only for encoders with a stable identity); an
             :class:`~kit.evaluation.cache.EmbeddingCache` uses that cache folder.
+        precision: ``"float32"`` (default; what the reference numbers use) or ``"bf16"`` (SentenceTransformers
+            only: ~2.5x faster on CPUs with AVX512-BF16/AMX, scores within a few tenths; for big sweeps
+            such as Tatoeba over 112 languages).
         progress: show a progress bar while encoding.
         on_result: called with each :class:`TaskResult` as soon as it is ready.
     """
     task_names = parse_tasks(tasks)
     selection = _select_languages(task_names, languages)
-    encoders = _resolve_models(models)
+    encoders = _resolve_models(models, precision)
     teacher_enc = resolve_encoder(teacher) if teacher is not None else None
     options = {"batch_size": batch_size, "cache": cache, "progress": progress}
     results: list[TaskResult] = []
@@ -223,6 +227,7 @@ def evaluate(
         "tasks": task_names,
         "languages": languages if languages is None or isinstance(languages, str | Mapping) else list(languages),
         "batch_size": batch_size,
+        "precision": precision,
         "teacher": teacher_enc.name if teacher_enc is not None else None,
         "data_dir": str(data_dir()),
     }  # fmt: skip
@@ -275,6 +280,7 @@ def run_cli_evaluate(args: argparse.Namespace) -> int:
         batch_size=getattr(args, "batch_size", 32),
         teacher=getattr(args, "teacher", None),
         cache=not getattr(args, "no_cache", False),
+        precision="bf16" if getattr(args, "bf16", False) else "float32",
         progress=getattr(args, "progress", False),
         on_result=announce,
     )
