@@ -37,7 +37,7 @@ from kit.errors import KitError, UnknownLanguageError
 from kit.evaluation.cache import EmbeddingCache
 from kit.evaluation.encoders import ResolvedEncoder, resolve_encoder
 from kit.evaluation.results import EvaluationResults, TaskResult
-from kit.evaluation.sts import STSB_LANGUAGES, evaluate_sts17, evaluate_stsb
+from kit.evaluation.sts import STSB_LANGUAGES, evaluate_sts17, evaluate_stsb, sts17_file
 from kit.evaluation.tables import baseline_deltas, comparison_figure, comparison_table, to_markdown
 from kit.evaluation.tatoeba import evaluate_tatoeba, resolve_language, resolve_languages
 from kit.evaluation.translation import FLORES_LANGUAGES, evaluate_flores
@@ -87,8 +87,13 @@ def _task_languages(task: str) -> list[str]:
 
 def _strict(task: str, selection: Any) -> Any:
     """A per-task selection, checked before any model runs (every code must be one of the task's)."""
-    if selection is None or task == "sts17":
-        return selection
+    if selection is None:
+        return None
+    if task == "sts17":  # a list of tracks
+        tracks = [t.strip() for t in selection.split(",")] if isinstance(selection, str) else list(selection)
+        for track in tracks:
+            sts17_file(track)
+        return tracks
     if task == "tatoeba":
         return resolve_languages(selection)
     codes = (
@@ -100,7 +105,7 @@ def _strict(task: str, selection: Any) -> Any:
                 f"task {task!r} has no language {code!r} (argument 'languages'); "
                 f"its languages: {', '.join(_task_languages(task))}"
             )
-    return [_supported(task, c) for c in codes]
+    return list(dict.fromkeys(_supported(task, c) for c in codes))
 
 
 def _is_english(code: str) -> bool:
@@ -111,7 +116,7 @@ def _is_english(code: str) -> bool:
 
 
 def _select_languages(tasks: list[str], languages: Any) -> dict[str, Any]:
-    """Per task: ``None`` (its default), ``"all"``, or a list of codes; plus the codes each one skipped."""
+    """Per task: ``None`` (its default), ``"all"``, or a list of codes (a code no selected task has: error)."""
     if languages is None:
         return {t: None for t in tasks}
     if isinstance(languages, Mapping):
@@ -150,6 +155,7 @@ def _select_languages(tasks: list[str], languages: Any) -> dict[str, Any]:
                 f"argument 'languages' ({', '.join(codes)}) selects no language of task {t!r}; "
                 f"its languages: {', '.join(_task_languages(t))}"
             )
+    per_task = {t: list(dict.fromkeys(codes)) for t, codes in per_task.items()}
     per_task["sts17"] = None
     return per_task
 
