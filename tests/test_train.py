@@ -147,7 +147,7 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
     config = preset("smoke").replace(logging_steps=1)
     with pytest.raises(TrainingDivergedError, match="checkpoint-20"):
         distill(config, tmp_path / "nan")
-    checkpoints = sorted(p.name for p in (tmp_path / "nan" / "checkpoints").iterdir())
+    checkpoints = sorted(p.name for p in (tmp_path / "nan" / "checkpoints").glob("checkpoint-*"))
     assert checkpoints == ["checkpoint-20"]
 
 
