@@ -13,6 +13,7 @@ The package follows the pipeline, one concept per module:
 ``kit.evaluation``     STS2017, STSb, Tatoeba, translation accuracy / MSE, comparison tables
 ``kit.visualize``      UMAP views of aligned spaces and alignment figures (plotly)
 ``kit.widgets``        ipywidgets explorers for the notebooks
+``kit.lessons``        the notebooks' helpers: FAST/full configs, recorded metrics, learning curves
 ``kit.cli``            ``python -m kit distill|evaluate|...``
 =====================  ==================================================================
 """
