@@ -31,9 +31,7 @@ import difflib
 import hashlib
 import os
 import posixpath
-import socket
 import tarfile
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -43,7 +41,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kit._io import atomic_write, sha256_file
+from kit._io import atomic_write, can_connect, sha256_file
 from kit.config import data_dir
 from kit.errors import (
     ChecksumMismatchError,
@@ -868,24 +866,6 @@ def _offline_flag() -> str | None:
     return f"HF_HUB_OFFLINE={value}" if value.lower() in _TRUE else None
 
 
-def _probe(host: str, port: int, timeout: float) -> bool:
-    """Can a TCP connection to host:port be opened within ``timeout`` seconds (name lookup included)?"""
-    result: list[bool] = []
-
-    def attempt() -> None:
-        try:
-            with socket.create_connection((host, port), timeout=timeout):
-                result.append(True)
-        except OSError:
-            result.append(False)
-
-    # getaddrinfo ignores socket timeouts, so the attempt runs in a daemon thread we stop waiting for.
-    thread = threading.Thread(target=attempt, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    return bool(result and result[0])
-
-
 def offline_reason(url: str = "https://raw.githubusercontent.com", timeout: float = 2.0) -> str | None:
     """Why ``url`` cannot be fetched now (``None`` when it can): an offline setting or an unreachable host.
 
@@ -907,7 +887,7 @@ def offline_reason(url: str = "https://raw.githubusercontent.com", timeout: floa
     now = time.monotonic()
     cached = _PROBES.get(key)
     if cached is None or now - cached[0] > _PROBE_TTL_S:
-        cached = (now, _probe(host, port, timeout))
+        cached = (now, can_connect(host, port, timeout))
         _PROBES[key] = cached
     return None if cached[1] else f"{host} is unreachable"
 

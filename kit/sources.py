@@ -33,9 +33,7 @@ import json
 import logging
 import os
 import shutil
-import socket
 import struct
-import threading
 import time
 import zipfile
 from collections.abc import Callable, Sequence
@@ -46,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 import numpy as np
 
 from kit import __version__
-from kit._io import atomic_dir, file_lock, sha256_file, write_json
+from kit._io import atomic_dir, can_connect, file_lock, sha256_file, write_json
 from kit.config import cache_dir
 from kit.errors import CacheCorruptError, KitError, ModelNotAvailableError
 
@@ -924,19 +922,7 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
     cached = _PROBE.get(host)
     if cached is not None and time.monotonic() - cached[0] < 300:
         return cached[1]
-    result: list[bool] = []
-
-    def attempt() -> None:
-        try:
-            with socket.create_connection((host, port), timeout=timeout):
-                result.append(True)
-        except OSError:
-            result.append(False)
-
-    thread = threading.Thread(target=attempt, daemon=True)  # name lookup ignores socket timeouts
-    thread.start()
-    thread.join(timeout)
-    _PROBE[host] = (time.monotonic(), bool(result and result[0]))
+    _PROBE[host] = (time.monotonic(), can_connect(host, port, timeout))
     return _PROBE[host][1]
 
 
