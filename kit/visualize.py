@@ -56,6 +56,7 @@ __all__ = [
     "compare_spaces_figure",
     "difference_figure",
     "embed",
+    "figure_bundle",
     "fit_umap",
     "history_rows",
     "language_colour",
@@ -865,6 +866,28 @@ def use_offline_renderer() -> str:
     pio.renderers["kit_offline"] = _offline_notebook_renderer()
     pio.renderers.default = "plotly_mimetype+kit_offline"
     return pio.renderers.default
+
+
+def figure_bundle(fig: go.Figure) -> dict[str, Any]:
+    """The mime bundle ``display(fig)`` would show with the current default renderers, without re-embedding
+    plotly.js (``fig._repr_mimebundle_`` re-activates the renderers on every call). For widgets that set
+    their outputs directly (see :class:`kit.widgets.NeighbourExplorer`).
+
+    >>> sorted(figure_bundle(go.Figure()))                             # doctest: +SKIP
+    ['application/vnd.plotly.v1+json', 'text/html']
+    """
+    import plotly.io as pio
+
+    fig_dict = fig.to_dict()
+    bundle: dict[str, Any] = {}
+    for name in (pio.renderers.default or "").split("+"):
+        try:
+            renderer = pio.renderers[name]
+        except (KeyError, ValueError):
+            continue
+        if hasattr(renderer, "to_mimebundle"):
+            bundle.update(renderer.to_mimebundle(fig_dict))
+    return bundle or pio.renderers["plotly_mimetype"].to_mimebundle(fig_dict)
 
 
 def static_export_available() -> bool:

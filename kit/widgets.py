@@ -32,7 +32,15 @@ import numpy as np
 import plotly.graph_objects as go
 
 from kit.errors import KitError
-from kit.visualize import SpaceMap, _in_kernel, as_encoder, embed, language_colour, space_figure
+from kit.visualize import (
+    SpaceMap,
+    _in_kernel,
+    as_encoder,
+    embed,
+    figure_bundle,
+    language_colour,
+    space_figure,
+)
 
 __all__ = ["DEFAULT_EXAMPLES", "Neighbour", "NeighbourExplorer"]
 
@@ -189,13 +197,14 @@ class NeighbourExplorer:
         )
 
     def _show_figure(self) -> None:
+        # Set the Output widget's outputs from the kernel rather than capturing a display() with
+        # ``with self.map:``: a capture makes headless runners (nbclient/papermill) mimic the front-end by
+        # sending comm messages on the shell channel, which can make them miss the cell's execute_reply
+        # and hang (jupyter/nbclient#312). Setting ``outputs`` renders the same in JupyterLab/Notebook.
         if not _in_kernel():
             return
-        from IPython.display import clear_output, display
-
-        with self.map:
-            clear_output(wait=True)
-            display(self.figure)
+        bundle = figure_bundle(self.figure)
+        self.map.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
