@@ -97,7 +97,7 @@ def _run(name: str, workdir: Path) -> tuple[dict, Path]:
             cwd=str(workdir),
             progress_bar=False,
             log_output=False,
-            execution_timeout=1800,
+            execution_timeout=900,  # per cell; a hung cell fails instead of blocking the suite
         )
         seconds = time.perf_counter() - started
         _RUNS[name] = (json.loads(metrics_path.read_text()), output, seconds)
@@ -118,6 +118,44 @@ def test_papermill_kernel_is_this_interpreter(workdir):
     papermill.execute_notebook(str(source), str(output), kernel_name=KERNEL, progress_bar=False)
     printed = nbformat.read(str(output), as_version=4).cells[0].outputs[0]["text"].strip()
     assert Path(printed).resolve() == Path(sys.executable).resolve()
+
+
+_EXPLORER_CELLS = [
+    """import numpy as np
+from kit.visualize import SpaceMap, use_offline_renderer
+from kit.widgets import NeighbourExplorer
+use_offline_renderer()
+class Reducer:
+    def transform(self, vectors):
+        return np.zeros((len(vectors), 2))
+rng = np.random.default_rng(0)
+texts = [f"s{i}" for i in range(20)]
+vectors = rng.normal(size=(20, 8))
+vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+lookup = dict(zip(texts, vectors))
+encode = lambda batch: np.stack([lookup[t] for t in batch])
+space = SpaceMap(texts, ["en"] * 10 + ["de"] * 10, list(range(10)) * 2, vectors, rng.normal(size=(20, 2)), Reducer())""",
+    "explorer = NeighbourExplorer(encode, space, k=3, examples=['s1'])\nneighbours = explorer.update('s2')\nexplorer",
+    "print([n.text for n in neighbours])",
+]
+
+
+def test_explorer_cell_runs_headless_under_papermill(workdir):
+    """Regression: capturing display() in an Output widget made nbclient miss the execute_reply (hang)."""
+    import papermill
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in _EXPLORER_CELLS])
+    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
+    source, output = workdir / "explorer.ipynb", workdir / "explorer.out.ipynb"
+    nbformat.write(nb, str(source))
+    papermill.execute_notebook(
+        str(source), str(output), kernel_name=KERNEL, progress_bar=False, execution_timeout=120
+    )
+    done = nbformat.read(str(output), as_version=4)
+    assert done.cells[2].outputs[0]["text"].startswith("['s2'")
+    state = done.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    maps = [m["state"]["outputs"] for m in state.values() if m["model_name"] == "OutputModel"]
+    assert maps and "application/vnd.plotly.v1+json" in maps[0][0]["data"]
 
 
 @pytest.mark.slow
