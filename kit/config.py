@@ -37,6 +37,15 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX); elsewhere bf16 is emulated, slow."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
 def cache_dir(*parts: str) -> Path:
     """A folder under ``$KIT_CACHE_DIR`` (default: the user's cache dir), created on demand."""
     root = Path(os.environ.get("KIT_CACHE_DIR") or platformdirs.user_cache_dir(APP_NAME)).expanduser()

@@ -43,7 +43,7 @@ import datasets
 
 from kit import catalog
 from kit.config import data_dir
-from kit.errors import DataFormatError, HubUnavailableError, KitError, UnknownNameError
+from kit.errors import DataFormatError, HubUnavailableError, KitError, UnknownLanguageError, UnknownNameError
 
 __all__ = [
     "COLUMNS",
@@ -58,6 +58,7 @@ __all__ = [
     "load_flores",
     "load_hub",
     "load_line_aligned",
+    "load_stsb_translations",
     "load_tatoeba_challenge",
     "load_tsv",
     "normalize_for_matching",
@@ -338,6 +339,64 @@ def load_tatoeba_challenge(
         )
         keep = _sample(len(ds), max_per_language, seed, lang)
         parts.append(ds if keep is None else ds.select(keep))
+    return concat(parts)
+
+
+#: Languages of stsb-multi-mt that :func:`load_stsb_translations` can pair with the English original.
+STSB_TRANSLATED = ("de", "es", "fr", "it", "nl")
+
+
+def load_stsb_translations(
+    languages: str | Iterable[str] = STSB_TRANSLATED, split: str = "train", *, skip_missing: bool = False
+) -> datasets.Dataset:
+    """English/X sentence pairs from the STS benchmark and its DeepL translations (stsb-multi-mt).
+
+    Row *i* of ``stsb-<lang>-<split>.csv`` translates row *i* of ``stsb-en-<split>.csv``, so each row gives two
+    parallel pairs (sentence1 and sentence2); the similarity scores are not used. These are captions, news
+    headlines and forum posts, the genres of STS2017, where Tatoeba is short conversational sentences. Use the
+    ``train`` split for training: STSb dev and test share pairs with STS2017 (``drop_leaks`` removes any
+    sentence an evaluation set holds, whatever the split).
+
+    ``skip_missing=True`` leaves out languages stsb-multi-mt lacks (ar, tr, ...) instead of raising.
+
+    >>> ds = load_stsb_translations(["nl"])
+    >>> len(ds), ds[0]["english"], ds[0]["non_english"]
+    (11498, 'A plane is taking off.', 'Er gaat een vliegtuig opstijgen.')
+    """
+    import csv
+    import io
+
+    def rows(lang: str) -> list[list[str]]:
+        path = catalog.data_path("stsb-multi-mt", f"stsb-{lang}-{split}.csv")
+        text = path.read_text(encoding="utf-8")
+        out = list(csv.reader(io.StringIO(text, newline="")))
+        for number, fields in enumerate(out, start=1):
+            if len(fields) != 3:
+                raise DataFormatError(
+                    f"{path}:{number}: expected sentence1,sentence2,score, got {len(fields)}"
+                )
+        return out
+
+    wanted = _languages(languages)
+    unknown = [lang for lang in wanted if lang not in STSB_TRANSLATED]
+    if unknown and not skip_missing:
+        raise UnknownLanguageError(
+            f"argument 'languages': stsb-multi-mt has no {', '.join(unknown)}; it has {', '.join(STSB_TRANSLATED)}"
+        )
+    english_rows = rows("en")
+    parts = []
+    for lang in (lang for lang in wanted if lang in STSB_TRANSLATED):
+        other_rows = rows(lang)
+        if len(other_rows) != len(english_rows):
+            raise DataFormatError(
+                f"stsb-{lang}-{split}.csv has {len(other_rows)} rows, stsb-en-{split}.csv {len(english_rows)}:"
+                " the two must be row-aligned"
+            )
+        english = [row[i] for row in english_rows for i in (0, 1)]
+        other = [row[i] for row in other_rows for i in (0, 1)]
+        parts.append(_dataset(english, other, lang))
+    if not parts:
+        raise KitError(f"stsb-multi-mt has none of the languages {', '.join(wanted)}")
     return concat(parts)
 
 

@@ -20,7 +20,9 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import json
 import logging
 import math
 import os
@@ -33,9 +35,11 @@ from typing import Any
 
 import numpy as np
 import torch
+from sentence_transformers.base.sampler import DefaultBatchSampler
 from transformers import TrainerCallback
 from transformers.trainer_utils import get_last_checkpoint
 
+from kit.config import cpu_has_native_bf16
 from kit.errors import KitError
 
 logger = logging.getLogger(__name__)
@@ -59,7 +63,9 @@ class DistillConfig:
     teacher: str = "all-MiniLM-L6-v2"
     student: str = "multilingual-e5-small"
     languages: tuple[str, ...] = ("ar", "de", "es", "fr", "it", "nl", "tr")
-    data: str = "tatoeba-challenge"  # or "hub:<dataset id>", or a TSV path (english<TAB>translation)
+    # "tatoeba-challenge", "stsb-multi-mt", "hub:<dataset id>" or a TSV path (english<TAB>translation);
+    # several sources join with "+", e.g. "tatoeba-challenge+stsb-multi-mt".
+    data: str = "tatoeba-challenge"
     max_pairs_per_language: int | None = None
     dev_pairs_per_language: int = 100
     max_chars: int = 300
@@ -67,6 +73,8 @@ class DistillConfig:
     projection: bool | None = None  # None: only when the dimensions differ
     fit_projection: bool = False  # closed-form ridge fit of the projection before training
     freeze_embeddings: bool = True
+    group_by_length: bool = True  # batches of similar length (less padding); see LengthGroupedBatchSampler
+    bf16: bool | None = None  # None: on a GPU that has it, or a CPU that multiplies bf16 natively
     batch_size: int = 64
     learning_rate: float = 2e-5
     epochs: float = 1.0
@@ -78,6 +86,7 @@ class DistillConfig:
     save_steps: int = 100
     logging_steps: int = 10
     seed: int = 42
+    wise_alpha: float = 1.0  # < 1: interpolate towards the base weights at the end (WeightInterpolation)
     evaluate_tasks: tuple[str, ...] = ("sts17", "tatoeba")
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -105,18 +114,26 @@ PRESETS: dict[str, DistillConfig] = {
         logging_steps=5,
         evaluate_tasks=(),
     ),
-    # The demo: the best quality reachable in ≤ 30 min on 2 cores (see bench/README.md for the evidence).
+    # The demo: the best quality reachable in ≤ 30 min on 2 cores (bench/README.md has the evidence).
+    # - teacher = the student's own English side: no new space to learn, every step goes into alignment
+    #   (an English teacher first has to be relearned, which a CPU budget cannot afford);
+    # - Tatoeba (conversational) + STSb translations (captions, news, forums: the genres of STS2017);
+    # - bf16 autocast where the CPU has it, length-grouped batches: ~4× the pairs/s of fp32 random batches;
+    # - WiSE interpolation halfway back to the base weights: keeps the cross-lingual gain, gives back most
+    #   of the same-language drift.
     "cpu": DistillConfig(
         name="cpu",
         teacher=SELF_TEACHER,
-        max_pairs_per_language=None,
-        max_seq_length=48,
+        data="tatoeba-challenge+stsb-multi-mt",
+        max_pairs_per_language=11000,
+        max_seq_length=64,
         batch_size=64,
         learning_rate=5e-5,
-        epochs=1.0,
+        max_steps=1200,
         time_budget_minutes=20,
-        eval_steps=100,
-        save_steps=50,
+        wise_alpha=0.6,
+        eval_steps=200,
+        save_steps=100,
     ),
     # Paper scale for a GPU: XLM-R-sized data from the hub (TED2020 talks), fp16/bf16 automatically.
     "gpu": DistillConfig(
@@ -155,16 +172,8 @@ def load_parallel_data(config: DistillConfig, *, verbose: bool = True):
     """Load, clean and leakage-guard the training pairs; hold out a dev split. Returns (train, dev, counts)."""
     from kit import parallel
 
-    if config.data == "tatoeba-challenge":
-        raw = parallel.load_tatoeba_challenge(list(config.languages), seed=config.seed)
-    elif config.data.startswith("hub:"):
-        raw = parallel.load_hub(config.data.removeprefix("hub:"), languages=list(config.languages))
-    else:
-        if len(config.languages) != 1:
-            raise KitError(
-                f"a TSV data file ({config.data}) holds one language; pass exactly one in languages"
-            )
-        raw = parallel.load_tsv(config.data, config.languages[0])
+    sources = [config.data] if Path(config.data).is_file() else config.data.split("+")
+    raw = parallel.concat([_load_source(source, config, combined=len(sources) > 1) for source in sources])
     cleaned, clean_report = parallel.clean(raw, max_chars=config.max_chars)
     guarded, leak_report = parallel.drop_leaks(cleaned, languages=list(config.languages))
     guarded = guarded.shuffle(seed=config.seed)
@@ -182,6 +191,22 @@ def load_parallel_data(config: DistillConfig, *, verbose: bool = True):
     if verbose:
         logger.info("Parallel data: %s", {k: v for k, v in counts.items() if not isinstance(v, dict)})
     return train, dev, counts
+
+
+def _load_source(source: str, config: DistillConfig, *, combined: bool):
+    """One data source of ``config.data`` (sources are joined with ``+``)."""
+    from kit import parallel
+
+    if source == "tatoeba-challenge":
+        return parallel.load_tatoeba_challenge(list(config.languages), seed=config.seed)
+    if source == "stsb-multi-mt":
+        # Combined with another source, the languages stsb-multi-mt lacks (ar, tr) come from that one.
+        return parallel.load_stsb_translations(list(config.languages), skip_missing=combined)
+    if source.startswith("hub:"):
+        return parallel.load_hub(source.removeprefix("hub:"), languages=list(config.languages))
+    if len(config.languages) != 1:
+        raise KitError(f"a TSV data file ({source}) holds one language; pass exactly one in languages")
+    return parallel.load_tsv(source, config.languages[0])
 
 
 def _split_dev(dataset, config: DistillConfig):
@@ -216,6 +241,66 @@ def _jsonable(report: Any) -> Any:
     return report
 
 
+# ------------------------------------------------------------------------------------------- batches
+
+
+class LengthGroupedBatchSampler(DefaultBatchSampler):
+    """Random batches of similar-length pairs, so that little compute goes into padding.
+
+    A batch is padded to its longest sentence; parallel sentences range from 2 to 60+ tokens, so a random
+    batch of 64 is mostly padding. Like ``transformers``' ``group_by_length``: shuffle, sort each window of
+    ``window`` batches by length, cut it into batches, then shuffle the batch order. Deterministic per
+    (seed, epoch), so an interrupted run resumes on the same batches. The length of a pair is the longer of
+    its two sides in characters, a cheap proxy for tokens.
+
+    The trainer builds it with ``batch_sampler=LengthGroupedBatchSampler`` in the training arguments.
+    """
+
+    window = 32
+
+    def __init__(
+        self,
+        dataset,
+        batch_size: int,
+        drop_last: bool,
+        valid_label_columns: list[str] | None = None,
+        generator: torch.Generator | None = None,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(
+            range(len(dataset)),
+            batch_size=batch_size,
+            drop_last=drop_last,
+            valid_label_columns=valid_label_columns,
+            generator=generator,
+            seed=seed,
+        )
+        text_columns = [
+            name for name in dataset.column_names if name not in (valid_label_columns or ["label"])
+        ]
+        self.lengths = np.max([[len(text) for text in dataset[name]] for name in text_columns], axis=0)
+
+    def _batches(self) -> list[list[int]]:
+        generator = torch.Generator().manual_seed(self.seed + self.epoch)
+        order = torch.randperm(len(self.lengths), generator=generator).numpy()
+        span = self.batch_size * self.window
+        batches = []
+        for start in range(0, len(order), span):
+            chunk = order[start : start + span]
+            chunk = chunk[np.argsort(self.lengths[chunk], kind="stable")].tolist()
+            batches += [chunk[i : i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
+        if self.drop_last:
+            batches = [batch for batch in batches if len(batch) == self.batch_size]
+        return [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
+
+    def __iter__(self):
+        yield from self._batches()
+
+    def __len__(self) -> int:
+        full, rest = divmod(len(self.lengths), self.batch_size)
+        return full + (1 if rest and not self.drop_last else 0)
+
+
 # ------------------------------------------------------------------------------------------ callbacks
 
 
@@ -239,20 +324,122 @@ class NanGuard(TrainerCallback):
         return control
 
 
-class TimeBudget(TrainerCallback):
-    """Stop (and checkpoint) once training has used its wall-clock budget."""
+class TrainingClock(TrainerCallback):
+    """Seconds spent training since the first step, not counting the pauses the kit takes to evaluate.
 
-    def __init__(self, minutes: float) -> None:
+    Shared by :class:`TimeBudget` and :class:`QualityCurve`, so that a time budget or a quality-vs-time curve
+    measures training, whatever the evaluations cost.
+    """
+
+    def __init__(self) -> None:
+        self.start: float | None = None
+        self.paused_s = 0.0
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        if self.start is None:
+            self.start = time.monotonic()
+
+    def elapsed(self) -> float:
+        return 0.0 if self.start is None else time.monotonic() - self.start - self.paused_s
+
+    @contextlib.contextmanager
+    def paused(self):
+        began = time.monotonic()
+        try:
+            yield
+        finally:
+            self.paused_s += time.monotonic() - began
+
+
+class TimeBudget(TrainerCallback):
+    """Stop (and checkpoint) once training has used its wall-clock budget (evaluation pauses excluded)."""
+
+    def __init__(self, minutes: float, clock: TrainingClock | None = None) -> None:
         self.seconds = minutes * 60
-        self.start = time.monotonic()
+        self.clock = clock or TrainingClock()
+        self.own_clock = clock is None
         self.stopped_at: int | None = None
 
+    def on_train_begin(self, args, state, control, **kwargs):
+        if self.own_clock:
+            self.clock.on_train_begin(args, state, control, **kwargs)
+
     def on_step_end(self, args, state, control, **kwargs):
-        if time.monotonic() - self.start >= self.seconds:
+        if self.clock.elapsed() >= self.seconds:
             self.stopped_at = state.global_step
             control.should_training_stop = True
             control.should_save = True
         return control
+
+
+class QualityCurve(TrainerCallback):
+    """Evaluate the student every ``every_s`` seconds of training (and at the end): a quality-vs-time curve.
+
+    ``evaluate(model) -> dict`` is any metric function, e.g. the STS2017 average. Its own time is excluded
+    from the clock, so ``rows`` pairs each metric with the training time it took to get there::
+
+        >>> curve = QualityCurve(lambda model: {"sts17_avg": ...}, every_s=120)   # doctest: +SKIP
+        >>> distill("cpu", "runs/cpu", callbacks=[curve])                          # doctest: +SKIP
+        >>> curve.rows[-1]                                                         # doctest: +SKIP
+        {'step': 410, 'train_s': 1200.3, 'pairs': 26240, 'sts17_avg': 76.4}
+    """
+
+    def __init__(
+        self, evaluate, every_s: float, clock: TrainingClock | None = None, *, at_start: bool = True
+    ):
+        self.evaluate = evaluate
+        self.every_s = every_s
+        self.clock = clock or TrainingClock()
+        self.at_start = at_start
+        self.rows: list[dict[str, float]] = []
+        self._next = 0.0 if at_start else every_s
+
+    def on_train_begin(self, args, state, control, model=None, **kwargs):
+        self.clock.on_train_begin(args, state, control)
+        if self.at_start and not self.rows:
+            self._record(args, state, model)
+
+    def on_step_end(self, args, state, control, model=None, **kwargs):
+        if self.clock.elapsed() >= self._next:
+            self._record(args, state, model)
+
+    def on_train_end(self, args, state, control, model=None, **kwargs):
+        if not self.rows or self.rows[-1]["step"] != state.global_step:
+            self._record(args, state, model)
+
+    def _record(self, args, state, model) -> None:
+        train_s = self.clock.elapsed()
+        with self.clock.paused():
+            metrics = self.evaluate(model)
+        pairs = state.global_step * args.per_device_train_batch_size * max(1, args.world_size)
+        self.rows.append({"step": state.global_step, "train_s": round(train_s, 1), "pairs": pairs, **metrics})
+        while self._next <= train_s:
+            self._next += self.every_s
+        logger.info("Quality at %.0f s (step %d): %s", train_s, state.global_step, metrics)
+
+
+class WeightInterpolation(TrainerCallback):
+    """At the end of training, move the student back part of the way to its base weights (WiSE-FT).
+
+    ``alpha`` = 1 keeps the trained weights, 0 the base student's. Wortsman et al. 2022 ("Robust fine-tuning
+    of zero-shot models") show that interpolating fine-tuned and pre-trained weights keeps most of the gain on
+    the fine-tuning task and recovers what fine-tuning cost elsewhere. Here: a distilled student drifts on
+    same-language similarity while it learns cross-lingual alignment, and ``alpha`` ≈ 0.6 keeps the alignment
+    and gives most of that drift back (measured in bench/README.md). Checkpoints hold the trained weights;
+    the interpolation happens once, before any other callback's ``on_train_end`` sees the model.
+    """
+
+    def __init__(self, model, alpha: float) -> None:
+        if not 0.0 <= alpha <= 1.0:
+            raise KitError(f"wise_alpha must be within [0, 1], not {alpha}")
+        self.alpha = alpha
+        self.base = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
+
+    def on_train_end(self, args, state, control, model=None, **kwargs):
+        with torch.no_grad():
+            for name, param in model.named_parameters():
+                if name in self.base:
+                    param.mul_(self.alpha).add_(self.base[name], alpha=1.0 - self.alpha)
 
 
 class MetricsHistory(TrainerCallback):
@@ -285,9 +472,12 @@ def build_teacher(config: DistillConfig):
     """The teacher of a config; ``"self"`` is the base student with a fingerprinted cache id."""
     from kit.teacher import Teacher
 
+    # Labelling is inference: bf16 wherever the hardware multiplies it natively, whatever the training
+    # precision, so that recipes which train differently still share the same cached labels.
+    precision = "bf16" if use_bf16(config.replace(bf16=None)) else "float32"
     if config.teacher == SELF_TEACHER:
-        return Teacher(config.student, name=f"self--{config.student}", normalize=True)
-    return Teacher(config.teacher)
+        return Teacher(config.student, name=f"self--{config.student}", normalize=True, precision=precision)
+    return Teacher(config.teacher, precision=precision)
 
 
 def dev_evaluator(dev, teacher):
@@ -318,10 +508,20 @@ def dev_metrics(evaluator, model) -> dict[str, float]:
     }
 
 
+def use_bf16(config: DistillConfig) -> bool:
+    """bfloat16 autocast for training and labelling: ``config.bf16``, or where the hardware multiplies bf16."""
+    if config.bf16 is not None:
+        return config.bf16
+    if torch.cuda.is_available():
+        return torch.cuda.is_bf16_supported()
+    return cpu_has_native_bf16()
+
+
 def training_arguments(config: DistillConfig, out_dir: Path):
     from sentence_transformers import SentenceTransformerTrainingArguments
 
     cuda = torch.cuda.is_available()
+    bf16 = use_bf16(config)
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     return SentenceTransformerTrainingArguments(
         output_dir=str(out_dir / "checkpoints"),
@@ -332,9 +532,10 @@ def training_arguments(config: DistillConfig, out_dir: Path):
         learning_rate=config.learning_rate,
         warmup_steps=config.warmup_ratio,  # transformers 5: a float < 1 is a ratio
         weight_decay=config.weight_decay,
-        # Mixed precision where the hardware has it; on CPU, fp32 (bf16 autocast is measured in bench/).
-        bf16=cuda and torch.cuda.is_bf16_supported(),
-        fp16=cuda and not torch.cuda.is_bf16_supported(),
+        # Mixed precision where the hardware has it (bf16 autocast on CPU: measured in bench/README.md).
+        bf16=bf16,
+        fp16=cuda and not bf16,
+        batch_sampler=LengthGroupedBatchSampler if config.group_by_length else "batch_sampler",
         use_cpu=not cuda,
         ddp_backend=("nccl" if cuda else "gloo") if distributed else None,
         eval_strategy="steps",
@@ -403,8 +604,12 @@ def distill(
     logger.info("Before training: %s", baseline)
 
     history, nan_guard = MetricsHistory(), NanGuard()
-    all_callbacks = [history, nan_guard, *(callbacks or [])]
-    budget = TimeBudget(config.time_budget_minutes) if config.time_budget_minutes else None
+    all_callbacks = [history, nan_guard]
+    if config.wise_alpha < 1.0:
+        all_callbacks.insert(0, WeightInterpolation(student, config.wise_alpha))
+    all_callbacks += callbacks or []
+    clock = next((c.clock for c in callbacks or [] if isinstance(c, QualityCurve)), None)
+    budget = TimeBudget(config.time_budget_minutes, clock) if config.time_budget_minutes else None
     if budget:
         all_callbacks.append(budget)
     args = training_arguments(config, out_dir)
@@ -461,7 +666,41 @@ def distill(
 def _final_evaluation(model, config: DistillConfig) -> dict[str, Any]:
     from kit.evaluation import evaluate_for_results
 
-    return evaluate_for_results(model, tasks=config.evaluate_tasks, languages=config.languages)
+    metrics = evaluate_for_results(model, tasks=config.evaluate_tasks, languages=config.languages)
+    if "tatoeba_avg" in metrics:
+        metrics["tatoeba"] = metrics["tatoeba_avg"]  # mean accuracy over the training languages
+    return metrics
+
+
+def sts17_report(record: dict[str, Any]) -> str:
+    """The STS2017 table of a ``results.json`` record: distilled and base student beside the teacher and mUSE."""
+    import pandas as pd
+
+    from kit.evaluation import STS17_TRACKS, to_markdown
+    from kit.evaluation.published import measured_baseline
+
+    columns = [*STS17_TRACKS, "avg", "cross_avg"]
+
+    def row(metrics: dict[str, Any]) -> dict[str, Any]:
+        out = {c: metrics.get(f"sts17_{c}") for c in columns}
+        out["tatoeba"] = metrics.get("tatoeba")
+        return out
+
+    config = record["config"]
+    rows = {
+        f"distilled ({config['name']})": row(record),
+        f"base student ({config['student']})": row(record["baseline"]),
+    }
+    teacher = config["teacher"]
+    if teacher == SELF_TEACHER:
+        rows["teacher = the base student's English side"] = row(record["baseline"])
+    for name in dict.fromkeys([teacher, "all-MiniLM-L6-v2", "use-multilingual"]):
+        reference = measured_baseline(name)
+        if reference is not None:
+            rows[f"{reference.model}"] = {**reference.scores, "tatoeba": None}
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "STS2017 (Spearman ×100)"
+    return to_markdown(frame.astype(float))
 
 
 def _write_model_card(model_path: Path, record: dict[str, Any]) -> None:
@@ -547,12 +786,16 @@ def run_cli_distill(args) -> int:
         changes["languages"] = tuple(code.strip() for code in args.languages.split(",") if code.strip())
     config = config.replace(**changes)
     result = distill(config, args.out)
+    record = json.loads(result.results_path.read_text(encoding="utf-8"))
     print(f"model: {result.model_path}\nresults: {result.results_path}")
-    for key, value in result.metrics.items():
-        base = result.baseline.get(key)
-        if isinstance(value, int | float):
+    if "sts17_avg" in record:
+        print(sts17_report(record))
+    for key in ("dev_translation_accuracy", "dev_mse", "tatoeba"):
+        if key in record:
             print(
-                f"{key:>28}: {value:8.3f}"
-                + (f"   (base student {base:.3f})" if isinstance(base, int | float) else "")
+                f"{key:>26}: {record[key]:8.3f}   (base student {record['baseline'].get(key, float('nan')):.3f})"
             )
+    print(
+        f"{'wall time':>26}: {record['wall_time_s'] / 60:8.1f} min   peak RSS {record['peak_rss_mb'] / 1024:.2f} GB"
+    )
     return 0

@@ -303,3 +303,18 @@ def test_doctests(data_dir):
     result = doctest.testmod(parallel, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 15
     assert result.failed == 0
+
+
+def test_stsb_translations_are_row_aligned_pairs(data_dir):
+    ds = parallel.load_stsb_translations(["de", "nl"])
+    assert parallel.language_counts(ds) == {"de": 11498, "nl": 11498}
+    first = ds[0]
+    assert first["english"] == "A plane is taking off." and first["language"] == "de"
+    # Row i of each side comes from row i of the files: sentence2 of row 1 follows sentence1 of row 1.
+    assert ds[1]["english"] == "An air plane is taking off."
+
+
+def test_stsb_translations_reject_or_skip_languages_it_lacks(data_dir):
+    with pytest.raises(UnknownLanguageError, match=r"argument 'languages'.*no ar"):
+        parallel.load_stsb_translations(["ar", "de"])
+    assert set(parallel.load_stsb_translations(["ar", "de"], skip_missing=True)["language"]) == {"de"}

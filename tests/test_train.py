@@ -187,3 +187,88 @@ def test_gpu_preset_builds_its_config_and_fails_cleanly_offline(tmp_path):
 def test_config_is_a_plain_dataclass():
     config = DistillConfig(languages=("de",))
     assert config.replace(batch_size=8).batch_size == 8 and config.batch_size == 64
+
+
+def test_length_grouped_batches_cover_every_pair_once_with_less_padding():
+    import random
+
+    import numpy as np
+    from datasets import Dataset
+
+    from kit.train import LengthGroupedBatchSampler
+
+    rng = random.Random(0)
+    rows = [
+        {"english": "e" * rng.randint(2, 200), "non_english": "x" * rng.randint(2, 200), "label": [0.0]}
+        for _ in range(3000)
+    ]
+    sampler = LengthGroupedBatchSampler(Dataset.from_list(rows), 64, False, ["label", "score"], seed=3)
+    batches = list(sampler)
+    assert len(batches) == len(sampler) == 47
+    assert sorted(i for batch in batches for i in batch) == list(range(3000))
+
+    def padding(batch_list):  # share of padded positions when each batch pads to its longest pair
+        return np.mean([1 - sampler.lengths[b].mean() / sampler.lengths[b].max() for b in batch_list])
+
+    random_batches = [list(range(i, min(i + 64, 3000))) for i in range(0, 3000, 64)]
+    assert padding(batches) < padding(random_batches) / 3
+    assert list(sampler) == batches  # same (seed, epoch): same batches, so a resumed run continues exactly
+    sampler.set_epoch(1)
+    assert list(sampler) != batches
+
+
+def test_weight_interpolation_moves_back_towards_the_base():
+    import torch
+
+    from kit.train import WeightInterpolation
+
+    model = torch.nn.Linear(3, 2)
+    frozen = torch.nn.Parameter(torch.ones(2), requires_grad=False)
+    model.register_parameter("frozen", frozen)
+    base = model.weight.detach().clone()
+    wise = WeightInterpolation(model, alpha=0.25)
+    with torch.no_grad():
+        model.weight.add_(4.0)
+    wise.on_train_end(None, None, None, model=model)
+    assert torch.allclose(model.weight, base + 1.0)  # base + 0.25 × (trained − base)
+    assert torch.equal(model.frozen, torch.ones(2))
+    with pytest.raises(KitError, match="wise_alpha"):
+        WeightInterpolation(model, alpha=1.5)
+
+
+def test_quality_curve_excludes_its_own_evaluation_time():
+    from types import SimpleNamespace
+
+    from kit.train import QualityCurve
+
+    def slow_metric(model):
+        time.sleep(0.3)
+        return {"score": 1.0}
+
+    curve = QualityCurve(slow_metric, every_s=0.05)
+    args = SimpleNamespace(per_device_train_batch_size=8, world_size=1)
+    state = SimpleNamespace(global_step=0)
+    curve.on_train_begin(args, state, None, model=None)
+    for step in range(1, 4):
+        time.sleep(0.06)
+        state.global_step = step
+        curve.on_step_end(args, state, None, model=None)
+    curve.on_train_end(args, state, None, model=None)
+    assert [row["step"] for row in curve.rows] == [0, 1, 2, 3]
+    assert curve.rows[-1]["pairs"] == 24
+    # Four 0.3 s evaluations ran, but the training clock only saw the ~0.18 s of "training".
+    assert curve.rows[-1]["train_s"] < 0.3 < curve.clock.paused_s
+
+
+def test_data_sources_combine_and_each_language_takes_what_exists(data_dir):
+    from kit.train import load_parallel_data
+
+    config = DistillConfig(
+        data="tatoeba-challenge+stsb-multi-mt", languages=("ar", "nl"), dev_pairs_per_language=5
+    )
+    train, _dev, counts = load_parallel_data(config, verbose=False)
+    english = set(train["english"])
+    assert "A man is playing a flute." in english  # stsb-multi-mt, nl
+    assert counts["train_per_language"]["ar"] > 9000  # ar comes from Tatoeba alone
+    assert counts["train_per_language"]["nl"] > 12000 + 10000
+    assert counts["leakage"]  # the guard ran over the combined data

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from kit.config import cpu_has_native_bf16
 from kit.errors import KitError, ModelNotAvailableError
 from kit.evaluation.cache import EmbeddingCache
 
@@ -134,15 +135,6 @@ def _load_with_sources(name: str, precision: str = "float32") -> EncodeFn:
     return _callable_encode_fn(encoder)[0]
 
 
-def _bf16_supported() -> bool:
-    """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX); elsewhere bf16 is emulated, slow."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    return " avx512_bf16" in flags or " amx_bf16" in flags
-
-
 def _bf16(model: Any, name: str, *, copy: bool) -> Any:
     """``model`` (a SentenceTransformer) with bfloat16 weights; a copy when the caller owns the model."""
     import torch
@@ -152,7 +144,7 @@ def _bf16(model: Any, name: str, *, copy: bool) -> Any:
             f"precision='bf16' needs a SentenceTransformer; {name!r} is a {type(model).__name__}: use float32"
         )
     on_cpu = all(p.device.type == "cpu" for p in model.parameters())
-    if on_cpu and not _bf16_supported():
+    if on_cpu and not cpu_has_native_bf16():
         logger.warning("this CPU has no native bfloat16 (AVX512-BF16/AMX): bf16 evaluation will be slow")
     if copy:
         import copy as copy_module

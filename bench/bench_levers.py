@@ -1,0 +1,86 @@
+"""Training-speed levers, one at a time, against float32 random batches measured in the same run.
+
+Each variant trains the ``cpu`` preset's student on the same small slice of its data (labels cached after the
+first) for ``--steps`` steps and reports seconds per step over the steps after a warm-up, so model loading,
+labelling and the first (slow) steps are not counted. Ratios are against the first variant.
+
+Usage::
+
+    python bench/bench_levers.py                 # about 6 min on 2 cores
+    python bench/bench_levers.py --steps 20 --variants fp32-random,bf16-grouped
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+VARIANTS = {
+    "fp32-random": dict(bf16=False, group_by_length=False),
+    "fp32-grouped": dict(bf16=False, group_by_length=True),
+    "bf16-random": dict(bf16=True, group_by_length=False),
+    "bf16-grouped": dict(bf16=True, group_by_length=True),
+    "bf16-grouped-unfrozen-embeddings": dict(bf16=True, group_by_length=True, freeze_embeddings=False),
+}
+
+
+def seconds_per_step(overrides: dict, steps: int, warmup: int) -> float:
+    from transformers import TrainerCallback
+
+    from kit.train import PRESETS, distill
+
+    class StepTimer(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.global_step == warmup:
+                self.start = time.monotonic()
+            if state.global_step == steps:
+                self.stop = time.monotonic()
+
+    config = PRESETS["cpu"].replace(
+        max_steps=steps,
+        max_pairs_per_language=600,
+        dev_pairs_per_language=10,
+        eval_steps=10**9,
+        save_steps=10**9,
+        time_budget_minutes=None,
+        evaluate_tasks=(),
+        wise_alpha=1.0,
+        **overrides,
+    )
+    timer = StepTimer()
+    with tempfile.TemporaryDirectory(prefix="bench-levers-") as tmp:
+        distill(config, tmp, resume=False, callbacks=[timer])
+    return (timer.stop - timer.start) / (steps - warmup)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, default=35)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    args = parser.parse_args()
+    import logging
+
+    logging.disable(logging.INFO)
+    results = {}
+    for name in args.variants.split(","):
+        if name not in VARIANTS:
+            raise SystemExit(f"unknown variant {name!r}; choose from {', '.join(VARIANTS)}")
+        results[name] = seconds_per_step(VARIANTS[name], args.steps, args.warmup)
+        print(f"{name:<34}{results[name]:7.3f} s/step", flush=True)
+    baseline_name = next(iter(results))
+    print(f"\n== speed-up over {baseline_name} (same run, steps {args.warmup}..{args.steps}, batch 64)")
+    for name, value in results.items():
+        print(f"{name:<34}{results[baseline_name] / value:6.2f}×")
+
+
+if __name__ == "__main__":
+    main()
