@@ -57,6 +57,12 @@ def model_fingerprint(model) -> str:
     return digest.hexdigest()[:16]
 
 
+def _digests(keys: np.ndarray) -> list[bytes]:
+    """The 20-byte keys of a shard. NumPy's ``S20`` strips trailing NUL bytes (1 digest in 256 ends with
+    one), so pad them back: otherwise those texts would never hit the cache."""
+    return [key.ljust(20, b"\x00") for key in keys.tolist()]
+
+
 def _byte_dtype():
     import torch
 
@@ -97,7 +103,7 @@ class LabelCache:
                 shard.unlink(missing_ok=True)
                 continue
             self.dim = embeddings.shape[1]
-            index.update(zip(keys.tolist(), embeddings, strict=True))
+            index.update(zip(_digests(keys), embeddings, strict=True))
         self._index = index
         return index
 
@@ -130,7 +136,7 @@ class LabelCache:
         with atomic_write(path) as handle:
             handle.write(payload)
         index = self._load()
-        index.update(zip(keys.tolist(), embeddings, strict=True))
+        index.update(zip(_digests(keys), embeddings, strict=True))
         self.dim = embeddings.shape[1]
 
 
@@ -243,6 +249,19 @@ class Teacher:
             vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         position = {text: i for i, text in enumerate(unique)}
         return vectors[[position[t] for t in texts]]
+
+    def release(self) -> None:
+        """Free the model (training no longer needs it); texts already labelled stay available from the cache."""
+
+        def released(texts: list[str]) -> np.ndarray:
+            raise RuntimeError(
+                f"teacher {self.name!r} was released; {len(texts)} text(s) are not in its label cache: {texts[:2]}"
+            )
+
+        self.model, self._encode = None, released
+        import gc
+
+        gc.collect()
 
     def label(self, dataset: Dataset, column: str = "english") -> Dataset:
         """Return ``dataset`` with a ``label`` column: the teacher's embedding of ``column``."""
