@@ -817,6 +817,8 @@ def run_cli_distill(args) -> int:
         changes["languages"] = tuple(code.strip() for code in args.languages.split(",") if code.strip())
     config = config.replace(**changes)
     result = distill(config, args.out)
+    if int(os.environ.get("RANK", "0")) != 0:  # under torchrun only rank 0 writes results.json and reports
+        return 0
     record = json.loads(result.results_path.read_text(encoding="utf-8"))
     print(f"model: {result.model_path}\nresults: {result.results_path}")
     if "sts17_avg" in record:
