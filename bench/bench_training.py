@@ -102,7 +102,8 @@ def value_at(curve: list[dict], seconds: float) -> float:
 
 
 def time_to(curve: list[dict], threshold: float) -> float | None:
-    hit = [row["train_s"] for row in curve if row["sts17_avg"] >= threshold]
+    """Training seconds until the STS2017 average passes ``threshold`` (the untrained step 0 does not count)."""
+    hit = [row["train_s"] for row in curve if row["step"] > 0 and row["sts17_avg"] > threshold]
     return hit[0] if hit else None
 
 
@@ -162,11 +163,16 @@ def main() -> None:
     )
     parser.add_argument("--recipes", default=",".join(RECIPES))
     parser.add_argument("--out", default="bench/results")
+    parser.add_argument("--report", help="only print the report of an earlier run's training.json")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--json", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args.worker, args.minutes, args.eval_every, Path(args.json))
+        return
+    if args.report:
+        earlier = json.loads(Path(args.report).read_text(encoding="utf-8"))
+        report(earlier["runs"], earlier["minutes"], Path(args.out))
         return
     runs = {}
     with tempfile.TemporaryDirectory(prefix="bench-training-") as tmp:

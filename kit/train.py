@@ -404,8 +404,10 @@ class QualityCurve(TrainerCallback):
             self._record(args, state, model)
 
     def on_train_end(self, args, state, control, model=None, **kwargs):
-        if not self.rows or self.rows[-1]["step"] != state.global_step:
-            self._record(args, state, model)
+        # Always: the final weights may differ from the last step's (WeightInterpolation runs before this).
+        if self.rows and self.rows[-1]["step"] == state.global_step:
+            self.rows.pop()
+        self._record(args, state, model)
 
     def _record(self, args, state, model) -> None:
         train_s = self.clock.elapsed()
