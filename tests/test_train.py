@@ -241,9 +241,12 @@ def test_quality_curve_excludes_its_own_evaluation_time():
 
     from kit.train import QualityCurve
 
+    calls = []
+
     def slow_metric(model):
         time.sleep(0.3)
-        return {"score": 1.0}
+        calls.append(model)
+        return {"score": float(len(calls))}
 
     curve = QualityCurve(slow_metric, every_s=0.05)
     args = SimpleNamespace(per_device_train_batch_size=8, world_size=1)
@@ -255,6 +258,9 @@ def test_quality_curve_excludes_its_own_evaluation_time():
         curve.on_step_end(args, state, None, model=None)
     curve.on_train_end(args, state, None, model=None)
     assert [row["step"] for row in curve.rows] == [0, 1, 2, 3]
+    # Step 3 was scored when it ended and again at the end of training (the final weights may differ, e.g.
+    # after WeightInterpolation): the curve keeps the end-of-training score.
+    assert len(calls) == 5 and curve.rows[-1]["score"] == 5.0
     assert curve.rows[-1]["pairs"] == 24
     # Four 0.3 s evaluations ran, but the training clock only saw the ~0.18 s of "training".
     assert curve.rows[-1]["train_s"] < 0.3 < curve.clock.paused_s
