@@ -52,8 +52,9 @@ lint: setup
 	$(VENV)/bin/ruff check kit tests bench notebooks
 	$(VENV)/bin/ruff format --check kit tests bench
 
+# Jupyter refuses to run as root without --allow-root (containers, CI boxes); a normal user never needs it.
 lab: setup
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 bench: setup
 	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
