@@ -114,7 +114,7 @@ def report(runs: dict[str, dict], minutes: float, out: Path) -> None:
 
     base = runs.get("reference-self") or runs.get("reference")
     print(f"\n== training, {minutes:g} min of training per recipe (STS2017 avg every eval)")
-    print(f"{'recipe':<16}{'pairs/s':>9}{'×ref':>7}{'peak RSS':>10}{'STS17 @end':>12}{'Δ vs ref':>10}")
+    print(f"{'recipe':<16}{'pairs/s':>9}{'×ref':>7}{'peak RSS':>10}{'STS17 @T':>12}{'Δ vs ref':>10}")
     horizon = min(run["curve"][-1]["train_s"] for run in runs.values())
     for name, run in runs.items():
         ratio = run["pairs_per_s"] / base["pairs_per_s"]
@@ -124,7 +124,9 @@ def report(runs: dict[str, dict], minutes: float, out: Path) -> None:
             f"{name:<16}{run['pairs_per_s']:9.1f}{ratio:6.2f}×{run['peak_rss_mb'] / 1024:9.2f}G"
             f"{at:12.2f}{delta:+10.2f}"
         )
-    print(f"(STS17 compared at {horizon:.0f} s of training, the shortest run; Δ against {base['recipe']})")
+    print(
+        f"(STS17 @T: the last score at or before T = {horizon:.0f} s of training, the shortest run; Δ against {base['recipe']})"
+    )
     print("\n== time to quality (seconds of training until STS2017 avg ≥ threshold)")
     print(f"{'recipe':<16}" + "".join(f"{label:>24}" for label in THRESHOLDS))
     for name, run in runs.items():
