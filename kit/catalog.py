@@ -1059,6 +1059,30 @@ def read_lines(path: str | os.PathLike) -> list[str]:
     return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
+def read_stsb_multi_mt(language: str, split: str) -> list[tuple[str, str, str]]:
+    """The rows ``(sentence1, sentence2, score)`` of stsb-multi-mt's ``stsb-<language>-<split>.csv``.
+
+    Row *i* of every language translates row *i* of ``stsb-en-<split>.csv``. Quoted CSV (sentences may hold
+    commas and quotes); a row without exactly three fields raises an error naming the file and line.
+
+    >>> read_stsb_multi_mt("de", "test")[0]
+    ('Ein Mädchen frisiert ihr Haar.', 'Ein Mädchen bürstet sich die Haare.', '2.5')
+    """
+    import csv
+    import io
+
+    path = data_path("stsb-multi-mt", f"stsb-{language}-{split}.csv")
+    text = "\n".join(read_lines(path))
+    rows = []
+    for number, fields in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+        if len(fields) != 3:
+            raise DataFormatError(
+                f"{path}:{number}: expected sentence1,sentence2,score, got {len(fields)} fields"
+            )
+        rows.append((fields[0], fields[1], fields[2]))
+    return rows
+
+
 def _count_lines(data: bytes) -> int:
     return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
 

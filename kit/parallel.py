@@ -363,30 +363,16 @@ def load_stsb_translations(
     >>> len(ds), ds[0]["english"], ds[0]["non_english"]
     (11498, 'A plane is taking off.', 'Er gaat een vliegtuig opstijgen.')
     """
-    import csv
-    import io
-
-    def rows(lang: str) -> list[list[str]]:
-        path = catalog.data_path("stsb-multi-mt", f"stsb-{lang}-{split}.csv")
-        text = path.read_text(encoding="utf-8")
-        out = list(csv.reader(io.StringIO(text, newline="")))
-        for number, fields in enumerate(out, start=1):
-            if len(fields) != 3:
-                raise DataFormatError(
-                    f"{path}:{number}: expected sentence1,sentence2,score, got {len(fields)}"
-                )
-        return out
-
     wanted = _languages(languages)
     unknown = [lang for lang in wanted if lang not in STSB_TRANSLATED]
     if unknown and not skip_missing:
         raise UnknownLanguageError(
             f"argument 'languages': stsb-multi-mt has no {', '.join(unknown)}; it has {', '.join(STSB_TRANSLATED)}"
         )
-    english_rows = rows("en")
+    english_rows = catalog.read_stsb_multi_mt("en", split)
     parts = []
     for lang in (lang for lang in wanted if lang in STSB_TRANSLATED):
-        other_rows = rows(lang)
+        other_rows = catalog.read_stsb_multi_mt(lang, split)
         if len(other_rows) != len(english_rows):
             raise DataFormatError(
                 f"stsb-{lang}-{split}.csv has {len(other_rows)} rows, stsb-en-{split}.csv {len(english_rows)}:"

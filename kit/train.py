@@ -67,6 +67,9 @@ class DistillConfig:
     # several sources join with "+", e.g. "tatoeba-challenge+stsb-multi-mt".
     data: str = "tatoeba-challenge"
     max_pairs_per_language: int | None = None
+    # Repeat the training pairs of some languages, e.g. {"ar": 2, "tr": 2}: weak or low-resource languages
+    # get more of the steps (the dev split and the per-language cap count each pair once).
+    oversample: dict[str, int] = field(default_factory=dict)
     dev_pairs_per_language: int = 100
     max_chars: int = 300
     max_seq_length: int = 64
@@ -178,6 +181,7 @@ def load_parallel_data(config: DistillConfig, *, verbose: bool = True):
     guarded, leak_report = parallel.drop_leaks(cleaned, languages=list(config.languages))
     guarded = guarded.shuffle(seed=config.seed)
     train, dev = _split_dev(guarded, config)
+    train = _oversample(train, config.oversample, seed=config.seed)
     counts = {
         "raw": len(raw),
         "after_cleaning": len(cleaned),
@@ -224,6 +228,20 @@ def _split_dev(dataset, config: DistillConfig):
         ):
             train_idx.append(i)
     return dataset.select(train_idx), dataset.select(dev_idx)
+
+
+def _oversample(dataset, repeats: dict[str, int], *, seed: int):
+    """Repeat the pairs of the languages in ``repeats`` (language → times), then reshuffle."""
+    if not repeats:
+        return dataset
+    unknown = sorted(set(repeats) - set(dataset.unique("language")))
+    if unknown:
+        raise KitError(f"oversample names languages with no training pairs: {', '.join(unknown)}")
+    bad = {lang: n for lang, n in repeats.items() if not isinstance(n, int) or n < 1}
+    if bad:
+        raise KitError(f"oversample wants whole numbers ≥ 1 (times each pair is used), got {bad}")
+    indices = [i for i, lang in enumerate(dataset["language"]) for _ in range(repeats.get(lang, 1))]
+    return dataset.select(indices).shuffle(seed=seed)
 
 
 def _per_language(dataset) -> dict[str, int]:
@@ -324,18 +342,18 @@ class NanGuard(TrainerCallback):
         return control
 
 
-class TrainingClock(TrainerCallback):
+class TrainingClock:
     """Seconds spent training since the first step, not counting the pauses the kit takes to evaluate.
 
     Shared by :class:`TimeBudget` and :class:`QualityCurve`, so that a time budget or a quality-vs-time curve
-    measures training, whatever the evaluations cost.
+    measures training, whatever the evaluations cost. Whichever callback sees the training begin starts it.
     """
 
     def __init__(self) -> None:
         self.start: float | None = None
         self.paused_s = 0.0
 
-    def on_train_begin(self, args, state, control, **kwargs):
+    def begin(self) -> None:
         if self.start is None:
             self.start = time.monotonic()
 
@@ -357,12 +375,10 @@ class TimeBudget(TrainerCallback):
     def __init__(self, minutes: float, clock: TrainingClock | None = None) -> None:
         self.seconds = minutes * 60
         self.clock = clock or TrainingClock()
-        self.own_clock = clock is None
         self.stopped_at: int | None = None
 
     def on_train_begin(self, args, state, control, **kwargs):
-        if self.own_clock:
-            self.clock.on_train_begin(args, state, control, **kwargs)
+        self.clock.begin()
 
     def on_step_end(self, args, state, control, **kwargs):
         if self.clock.elapsed() >= self.seconds:
@@ -395,7 +411,7 @@ class QualityCurve(TrainerCallback):
         self._next = 0.0 if at_start else every_s
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
-        self.clock.on_train_begin(args, state, control)
+        self.clock.begin()
         if self.at_start and not self.rows:
             self._record(args, state, model)
 
@@ -503,7 +519,7 @@ def build_teacher(config: DistillConfig):
 
     # Labelling is inference: bf16 wherever the hardware multiplies it natively, whatever the training
     # precision, so that recipes which train differently still share the same cached labels.
-    precision = "bf16" if use_bf16(config.replace(bf16=None)) else "float32"
+    precision = "bf16" if hardware_bf16() else "float32"
     if config.teacher == SELF_TEACHER:
         return Teacher(config.student, name=f"self--{config.student}", normalize=True, precision=precision)
     return Teacher(config.teacher, precision=precision)
@@ -537,13 +553,16 @@ def dev_metrics(evaluator, model) -> dict[str, float]:
     }
 
 
-def use_bf16(config: DistillConfig) -> bool:
-    """bfloat16 autocast for training and labelling: ``config.bf16``, or where the hardware multiplies bf16."""
-    if config.bf16 is not None:
-        return config.bf16
+def hardware_bf16() -> bool:
+    """Whether this machine computes in bfloat16 natively: a GPU that supports it, or a CPU with AVX512-BF16/AMX."""
     if torch.cuda.is_available():
         return torch.cuda.is_bf16_supported()
     return cpu_has_native_bf16()
+
+
+def use_bf16(config: DistillConfig) -> bool:
+    """bfloat16 autocast for training: ``config.bf16``, or :func:`hardware_bf16` when it is None."""
+    return hardware_bf16() if config.bf16 is None else config.bf16
 
 
 def training_arguments(config: DistillConfig, out_dir: Path):
@@ -764,8 +783,8 @@ def preset(name: str) -> DistillConfig:
 
 
 def _set_threads() -> None:
-    """On CPU, one intra-op thread per core (more oversubscribes a 2-core laptop)."""
-    if not torch.cuda.is_available():
+    """On CPU, one intra-op thread per core (more oversubscribes a 2-core laptop); OMP_NUM_THREADS wins."""
+    if not torch.cuda.is_available() and not os.environ.get("OMP_NUM_THREADS"):
         world = int(os.environ.get("WORLD_SIZE", "1"))
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // world))
 

@@ -278,3 +278,25 @@ def test_data_sources_combine_and_each_language_takes_what_exists(data_dir):
     assert counts["train_per_language"]["ar"] > 9000  # ar comes from Tatoeba alone
     assert counts["train_per_language"]["nl"] > 12000 + 10000
     assert counts["leakage"]  # the guard ran over the combined data
+
+
+def test_oversample_repeats_the_named_languages_outside_the_dev_split(data_dir):
+    from kit.train import load_parallel_data
+
+    base = DistillConfig(languages=("ar", "nl"), max_pairs_per_language=300, dev_pairs_per_language=20)
+    train, dev, counts = load_parallel_data(base, verbose=False)
+    more_train, more_dev, more_counts = load_parallel_data(base.replace(oversample={"ar": 3}), verbose=False)
+    assert more_counts["train_per_language"] == {"ar": 900, "nl": 300}
+    assert counts["train_per_language"] == {"ar": 300, "nl": 300}
+    assert sorted(more_dev["english"]) == sorted(dev["english"])  # dev pairs counted once
+    ar_pairs = {
+        (e, o)
+        for e, o, lang in zip(train["english"], train["non_english"], train["language"], strict=True)
+        if lang == "ar"
+    }
+    assert {(e, o) for e, o in zip(more_train["english"], more_train["non_english"], strict=True)} >= ar_pairs
+    assert more_train["language"][:600].count("ar") < 600  # reshuffled, not appended in a block
+    with pytest.raises(KitError, match="oversample names languages with no training pairs: tr"):
+        load_parallel_data(base.replace(oversample={"tr": 2}), verbose=False)
+    with pytest.raises(KitError, match="whole numbers"):
+        load_parallel_data(base.replace(oversample={"ar": 1.5}), verbose=False)

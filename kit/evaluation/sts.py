@@ -19,14 +19,13 @@ Example::
 from __future__ import annotations
 
 import csv
-import io
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sentence_transformers.sentence_transformer.evaluation import EmbeddingSimilarityEvaluator
 
-from kit.catalog import normalize_language
+from kit.catalog import normalize_language, read_stsb_multi_mt
 from kit.errors import DataFormatError, UnknownLanguageError
 from kit.evaluation import _data
 from kit.evaluation.encoders import ResolvedEncoder, embed_sets
@@ -142,15 +141,10 @@ def load_stsb(language: str = "en", split: str = "test") -> STSPairs:
     else:
         name = f"stsb-{code}-{split}.csv"
         path = _data.path("stsb-multi-mt", name)
-        text = path.read_text(encoding="utf-8")
-        for number, fields in enumerate(csv.reader(io.StringIO(text, newline="")), 1):
-            if len(fields) != 3:
-                raise DataFormatError(
-                    f"{path}:{number}: expected sentence1,sentence2,score, got {len(fields)}"
-                )
-            s1.append(fields[0].strip())
-            s2.append(fields[1].strip())
-            scores.append(_score(fields[2], f"{path}:{number}"))
+        for number, (sentence1, sentence2, score) in enumerate(read_stsb_multi_mt(code, split), 1):
+            s1.append(sentence1.strip())
+            s2.append(sentence2.strip())
+            scores.append(_score(score, f"{path}:{number}"))
     return STSPairs(code, s1, s2, scores, name)
 
 
