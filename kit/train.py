@@ -487,6 +487,50 @@ class MemoryTrim(TrainerCallback):
             self.libc.malloc_trim(0)
 
 
+class MemoryPeaks(TrainerCallback):
+    """Peak resident memory of each phase of a run, to see what costs memory (Linux; elsewhere only the total).
+
+    :meth:`mark` records the peak since the previous mark under a phase name and resets the kernel's
+    high-water mark (``/proc/self/clear_refs``). As a callback it marks every training step, dev evaluation
+    and checkpoint save, so ``peaks`` tells a step's activations from a save's serialisation buffers::
+
+        >>> peaks = MemoryPeaks()
+        >>> buffer = b"x" * (200 << 20)
+        >>> peaks.mark("allocating")
+        >>> peaks.peaks["allocating"] > 200 or not peaks.resettable
+        True
+    """
+
+    CLEAR_REFS = Path("/proc/self/clear_refs")
+
+    def __init__(self) -> None:
+        self.peaks: dict[str, float] = {}
+        self.resettable = os.access(self.CLEAR_REFS, os.W_OK)
+        self._reset()
+
+    def _reset(self) -> None:
+        if self.resettable:
+            self.CLEAR_REFS.write_text("5")  # 5: reset the peak RSS (VmHWM, ru_maxrss) to the current RSS
+
+    def mark(self, phase: str) -> None:
+        if self.resettable:
+            self.peaks[phase] = max(self.peaks.get(phase, 0.0), _peak_rss_mb())
+            self._reset()
+
+    def overall(self) -> float:
+        """The peak of the whole run so far."""
+        return max([*self.peaks.values(), _peak_rss_mb()])
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.mark("training steps")
+
+    def on_evaluate(self, args, state, control, **kwargs):
+        self.mark("dev evaluations")
+
+    def on_save(self, args, state, control, **kwargs):
+        self.mark("checkpoint saves")
+
+
 class MetricsHistory(TrainerCallback):
     """Keep every logged loss and evaluator metric (for live curves in notebooks and for results.json)."""
 
@@ -627,12 +671,15 @@ def distill(
     from transformers import set_seed
 
     set_seed(config.seed)
+    memory = MemoryPeaks()
 
     train, dev, counts = load_parallel_data(config)
+    memory.mark("parallel data")
     teacher = build_teacher(config)
     train = teacher.label(train)
     teacher.encode(dev["english"])  # the dev evaluator's targets, cached: the teacher model can go
     teacher.release()
+    memory.mark("teacher labels")
     student = build_student(
         config.student,
         teacher_dim=teacher.dim,
@@ -652,9 +699,10 @@ def distill(
     evaluator = dev_evaluator(dev, teacher)
     baseline = dev_metrics(evaluator, student)
     logger.info("Before training: %s", baseline)
+    memory.mark("student and dev baseline")
 
     history, nan_guard = MetricsHistory(), NanGuard()
-    all_callbacks = [history, nan_guard]
+    all_callbacks = [history, nan_guard, memory]
     if not torch.cuda.is_available():
         all_callbacks.append(MemoryTrim())
     if config.wise_alpha < 1.0:
@@ -686,6 +734,7 @@ def distill(
         )
 
     metrics = {"steps": trainer.state.global_step, **dev_metrics(evaluator, student)}
+    memory.mark("end of training")
     model_path = out_dir / "model"
     results_path = out_dir / "results.json"
     if trainer.is_world_process_zero():
@@ -693,6 +742,7 @@ def distill(
         if config.evaluate_tasks:
             metrics.update(_final_evaluation(student, config))
             baseline.update(_final_evaluation(config.student, config))
+        memory.mark("final evaluation")
         record = {
             **metrics,
             "baseline": baseline,
@@ -705,7 +755,8 @@ def distill(
             "resumed_from": last,
             "world_size": args.world_size,
             "wall_time_s": round(time.time() - started, 1),
-            "peak_rss_mb": _peak_rss_mb(),
+            "peak_rss_mb": memory.overall(),
+            "peak_rss_mb_by_phase": memory.peaks,
             "versions": versions(),
         }
         from kit._io import write_json

@@ -56,6 +56,28 @@ def test_results_file_records_config_counts_and_versions(smoke_run):
     assert {"torch", "transformers", "sentence_transformers", "datasets"} <= set(record["versions"])
     assert record["wall_time_s"] > 0 and record["peak_rss_mb"] > 0
     assert any("loss" in row for row in record["history"])
+    phases = record["peak_rss_mb_by_phase"]
+    if phases:  # Linux: the peak of each phase, and the run's peak is the largest of them
+        assert {"teacher labels", "training steps", "dev evaluations", "checkpoint saves"} <= set(phases)
+        assert record["peak_rss_mb"] == max(phases.values()) > 0
+
+
+def test_memory_peaks_attribute_an_allocation_to_its_phase():
+    from kit.train import MemoryPeaks
+
+    peaks = MemoryPeaks()
+    if not peaks.resettable:
+        pytest.skip("no /proc/self/clear_refs here: only the whole run's peak is known")
+    peaks.mark("before")
+    buffer = b"x" * (300 << 20)  # a transient spike, gone before the phase ends
+    del buffer
+    peaks.mark("spike")
+    peaks.mark("after")
+    assert peaks.peaks["spike"] > peaks.peaks["before"] + 250
+    assert (
+        peaks.peaks["after"] < peaks.peaks["spike"] - 250
+    )  # reset at the mark: the spike stays in its phase
+    assert peaks.overall() == peaks.peaks["spike"]
 
 
 @pytest.mark.slow
