@@ -380,6 +380,10 @@ class TimeBudget(TrainerCallback):
     def on_train_begin(self, args, state, control, **kwargs):
         self.clock.begin()
 
+    def progress(self, step: int, max_steps: int) -> float:
+        """How far training is, 0 → 1: by steps or by time, whichever is further."""
+        return min(1.0, max(step / max(1, max_steps), self.clock.elapsed() / self.seconds))
+
     def on_step_end(self, args, state, control, **kwargs):
         if self.clock.elapsed() >= self.seconds:
             self.stopped_at = state.global_step
@@ -485,6 +489,39 @@ class MemoryTrim(TrainerCallback):
     def on_step_end(self, args, state, control, **kwargs):
         if self.libc is not None and state.global_step % self.every == 0:
             self.libc.malloc_trim(0)
+
+
+def _budget_trainer_class():
+    """SentenceTransformerTrainer whose learning-rate schedule fits a :class:`TimeBudget` (imported lazily)."""
+    from sentence_transformers import SentenceTransformerTrainer
+
+    class BudgetAwareTrainer(SentenceTransformerTrainer):
+        """Warm-up and linear decay over the time budget when it ends training before ``max_steps`` would.
+
+        A step schedule cut short by the clock stops at its peak learning rate, the worst place to stop (the
+        quality-vs-time curves in bench/README.md). Here each scheduler step asks the budget how far training
+        is (by steps or by time, whichever is further), so the learning rate reaches 0 when training ends.
+        """
+
+        def __init__(self, *args, time_budget: TimeBudget | None = None, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.time_budget = time_budget
+
+        def create_scheduler(self, num_training_steps: int, optimizer=None):
+            scheduler = super().create_scheduler(num_training_steps, optimizer)
+            budget = self.time_budget
+            if budget is None or self.args.lr_scheduler_type != "linear":
+                return scheduler
+            warmup = self.args.get_warmup_steps(num_training_steps) / max(1, num_training_steps)
+
+            def factor(step: int) -> float:
+                done = budget.progress(step, num_training_steps)
+                return done / warmup if done < warmup else max(0.0, (1.0 - done) / max(1e-9, 1.0 - warmup))
+
+            scheduler.lr_lambdas = [factor] * len(scheduler.lr_lambdas)
+            return scheduler
+
+    return BudgetAwareTrainer
 
 
 class MemoryPeaks(TrainerCallback):
@@ -657,7 +694,6 @@ def distill(
     Rerunning with the same ``out_dir`` resumes from the last checkpoint (the data order, labels and seed
     are the same, so the step count continues where the interrupted run stopped).
     """
-    from sentence_transformers import SentenceTransformerTrainer
     from sentence_transformers.sentence_transformer.losses import MSELoss
 
     from kit.student import build_student, check_compatible, fit_projection
@@ -713,7 +749,8 @@ def distill(
     if budget:
         all_callbacks.append(budget)
     args = training_arguments(config, out_dir)
-    trainer = SentenceTransformerTrainer(
+    trainer = _budget_trainer_class()(
+        time_budget=budget,
         model=student,
         args=args,
         train_dataset=train.select_columns(["english", "non_english", "label"]),

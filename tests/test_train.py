@@ -322,3 +322,39 @@ def test_oversample_repeats_the_named_languages_outside_the_dev_split(data_dir):
         load_parallel_data(base.replace(oversample={"tr": 2}), verbose=False)
     with pytest.raises(KitError, match="whole numbers"):
         load_parallel_data(base.replace(oversample={"ar": 1.5}), verbose=False)
+
+
+def test_learning_rate_schedule_fits_the_time_budget(tmp_path):
+    import time as clock_time
+
+    from datasets import Dataset
+    from sentence_transformers.sentence_transformer.losses import MSELoss
+
+    from kit.sources import load_model
+    from kit.train import TimeBudget, _budget_trainer_class, training_arguments
+
+    config = DistillConfig(max_steps=1000, warmup_ratio=0.1, learning_rate=1e-4)
+    model = load_model("all-MiniLM-L6-v2")
+    data = Dataset.from_dict({"english": ["a"], "non_english": ["b"], "label": [[0.0] * 384]})
+    budget = TimeBudget(minutes=1)
+
+    def schedule(time_budget):
+        trainer = _budget_trainer_class()(
+            time_budget=time_budget,
+            model=model,
+            args=training_arguments(config, tmp_path),
+            train_dataset=data,
+            loss=MSELoss(model),
+            eval_dataset=data,
+        )
+        trainer.create_optimizer()
+        return trainer.create_scheduler(config.max_steps).lr_lambdas[0]
+
+    by_steps, by_budget = schedule(None), schedule(budget)
+    budget.clock.begin()
+    assert by_budget(50) == pytest.approx(by_steps(50), abs=0.01)  # early on, steps lead: the same warm-up
+    budget.clock.start = clock_time.monotonic() - 30  # half the budget used at step 50
+    assert by_steps(50) == pytest.approx(0.5)  # still warming up by steps
+    assert by_budget(50) == pytest.approx((1 - 0.5) / 0.9, abs=0.01)  # decaying by time
+    budget.clock.start = clock_time.monotonic() - 60
+    assert by_budget(60) == 0.0 and by_steps(60) > 0.5  # the budget's end: learning rate 0
