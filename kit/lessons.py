@@ -77,7 +77,7 @@ def lesson_config(fast: bool, **changes: Any):
     ``fast=True``: about a minute on 2 cores. The student is the English teacher itself, all-MiniLM-L6-v2:
     the paper's "make a monolingual model multilingual" in its purest form. It starts with English exactly
     where the teacher puts it and translations far away (accuracy ~25 % on German/Spanish/French pairs), so
-    30 steps on 400 pairs per language already show the effect, and a 6-layer model trains twice as fast as
+    120 steps of 32 pairs (400 pairs per language) already show the effect, and a 6-layer model trains twice as fast as
     e5-small's 12 layers.
 
     >>> lesson_config(True).student, lesson_config(False).name
@@ -95,10 +95,12 @@ def lesson_config(fast: bool, **changes: Any):
         max_pairs_per_language=400,
         dev_pairs_per_language=100,
         max_seq_length=128,  # FLORES sentences (notebook 4) are long; Tatoeba batches stay short (dynamic padding)
-        batch_size=16,
+        # 120 steps of 32: enough to raise retrieval on notebook 4's unseen FLORES sentences (71.7 → 81.7 %
+        # in a trial run), where 30 steps of 16 only raised the translation cosine.
+        batch_size=32,
         learning_rate=2e-4,
-        max_steps=30,
-        eval_steps=10,
+        max_steps=120,
+        eval_steps=20,
         save_steps=10**6,  # no intermediate checkpoints: a FAST run is cheaper to redo than to resume
         logging_steps=5,
         evaluate_tasks=(),

@@ -199,6 +199,7 @@ def test_04_aligned_spaces_alignment_rises(workdir):
     before, after = m["before"], m["after"]
     assert after["translation_cosine"] > before["translation_cosine"]
     assert after["gap"] > before["gap"]
+    assert after["retrieval_accuracy"] > before["retrieval_accuracy"]  # unseen FLORES sentences
     assert m["explorer_neighbours"][0]["group"] == 0  # the query itself (it is in the pool)
     assert m["model_path"].endswith(os.path.join("runs", "03_distillation", "model"))
 
