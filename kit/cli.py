@@ -67,7 +67,17 @@ def _add_distill(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-steps", type=int, default=None, help="stop after this many optimizer steps")
     p.add_argument("--batch-size", type=int, default=None)
     p.add_argument("--learning-rate", type=float, default=None)
-    p.add_argument("--time-budget", type=float, default=None, help="stop training after this many minutes")
+    p.add_argument(
+        "--time-budget",
+        type=float,
+        default=None,
+        help="stop training after this many minutes (the learning-rate schedule fits the budget)",
+    )
+    p.add_argument(
+        "--oversample",
+        default=None,
+        help="repeat some languages' pairs, e.g. ar=2,tr=2 (weak or small languages)",
+    )
 
 
 def _run_distill(args: argparse.Namespace) -> int:

@@ -906,6 +906,17 @@ def versions() -> dict[str, str]:
     }
 
 
+def _parse_oversample(text: str) -> dict[str, int]:
+    """``"ar=2,tr=3"`` → ``{"ar": 2, "tr": 3}``, with an error naming the argument."""
+    out: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        lang, _, times = item.partition("=")
+        if not times.strip().isdigit():
+            raise KitError(f"argument --oversample: expected language=times, e.g. ar=2,tr=2; got {item!r}")
+        out[lang.strip()] = int(times)
+    return out
+
+
 def run_cli_distill(args) -> int:
     """``python -m kit distill``."""
     config = preset(args.preset)
@@ -924,6 +935,8 @@ def run_cli_distill(args) -> int:
     }
     if args.languages:
         changes["languages"] = tuple(code.strip() for code in args.languages.split(",") if code.strip())
+    if getattr(args, "oversample", None):
+        changes["oversample"] = _parse_oversample(args.oversample)
     config = config.replace(**changes)
     result = distill(config, args.out)
     if int(os.environ.get("RANK", "0")) != 0:  # under torchrun only rank 0 writes results.json and reports
@@ -940,4 +953,7 @@ def run_cli_distill(args) -> int:
     print(
         f"{'wall time':>26}: {record['wall_time_s'] / 60:8.1f} min   peak RSS {record['peak_rss_mb'] / 1024:.2f} GB"
     )
+    if record.get("peak_rss_mb_by_phase"):
+        phases = ", ".join(f"{k} {v / 1024:.2f}" for k, v in record["peak_rss_mb_by_phase"].items())
+        print(f"{'peak RSS by phase (GB)':>26}: {phases}")
     return 0

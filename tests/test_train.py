@@ -185,6 +185,19 @@ def test_cli_reports_errors_in_one_line(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip().startswith("error: unknown preset 'nope'")
     assert "Traceback" not in done.stderr
+    done = subprocess.run(
+        _cli("--preset", "smoke", "--oversample", "ar:2", "--out", str(tmp_path)),
+        env=_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and "argument --oversample: expected language=times" in done.stderr
+
+
+def test_oversample_argument_parses_language_times():
+    from kit.train import _parse_oversample
+
+    assert _parse_oversample("ar=2, tr=3") == {"ar": 2, "tr": 3}
 
 
 def test_student_dimension_and_normaliser_mismatch_are_clear():
