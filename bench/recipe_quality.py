@@ -87,6 +87,10 @@ def main() -> None:
     parser.add_argument("--out", help="write the rows here as JSON")
     args = parser.parse_args()
     overrides = json.loads(args.set)
+    # Import everything scoring needs before training: a run of half an hour must not be lost to an import.
+    import kit.evaluation
+    import kit.student  # noqa: F401
+
     with tempfile.TemporaryDirectory(prefix="recipe-quality-") as tmp:
         snapshots = train_with_snapshots(overrides, args.every, Path(tmp))
         student = overrides.get("student", "multilingual-e5-small")
