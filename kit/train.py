@@ -531,7 +531,10 @@ class MemoryPeaks(TrainerCallback):
 
     :meth:`mark` records the peak since the previous mark under a phase name and resets the kernel's
     high-water mark (``/proc/self/clear_refs``). As a callback it marks every training step, dev evaluation
-    and checkpoint save, so ``peaks`` tells a step's activations from a save's serialisation buffers::
+    and checkpoint save, so ``peaks`` tells a step's activations from a save's serialisation buffers. The
+    kernel's counter is exact (no sampling misses a spike), but it is the process's own: tools that read it
+    after a reset (``/usr/bin/time -v``, ``getrusage``) see only the last phase; ``overall()`` (``peak_rss_mb``
+    in results.json) is the run's peak::
 
         >>> peaks = MemoryPeaks()
         >>> buffer = b"x" * (200 << 20)
