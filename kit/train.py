@@ -76,6 +76,9 @@ class DistillConfig:
     projection: bool | None = None  # None: only when the dimensions differ
     fit_projection: bool = False  # closed-form ridge fit of the projection before training
     freeze_embeddings: bool = True
+    dropout: float | None = (
+        None  # None: the student's own; 0 turns it off (less memory, faster; kit.student.set_dropout)
+    )
     group_by_length: bool = True  # batches of similar length (less padding); see LengthGroupedBatchSampler
     bf16: bool | None = None  # None: on a GPU that has it, or a CPU that multiplies bf16 natively
     batch_size: int = 64
@@ -122,6 +125,7 @@ PRESETS: dict[str, DistillConfig] = {
     #   (an English teacher first has to be relearned, which a CPU budget cannot afford);
     # - Tatoeba (conversational) + STSb translations (captions, news, forums: the genres of STS2017);
     #   Arabic and Turkish have no STSb translations and are the weakest tracks: their pairs are used twice;
+    # - no dropout: the frozen self-teacher has none either, and dropout's saved masks were ~1.5 GB of peak memory;
     # - bf16 autocast where the CPU has it, length-grouped batches: ~4× the pairs/s of fp32 random batches;
     # - WiSE interpolation halfway back to the base weights: keeps the cross-lingual gain, gives back most
     #   of the same-language drift.
@@ -132,6 +136,7 @@ PRESETS: dict[str, DistillConfig] = {
         max_pairs_per_language=11000,
         oversample={"ar": 2, "tr": 2},
         max_seq_length=64,
+        dropout=0.0,
         batch_size=64,
         learning_rate=5e-5,
         max_steps=1200,
@@ -701,7 +706,7 @@ def distill(
     """
     from sentence_transformers.sentence_transformer.losses import MSELoss
 
-    from kit.student import build_student, check_compatible, fit_projection
+    from kit.student import build_student, check_compatible, fit_projection, set_dropout
 
     if isinstance(config, str):
         config = preset(config)
@@ -730,6 +735,8 @@ def distill(
         max_seq_length=config.max_seq_length,
     )
     check_compatible(student, teacher.dim, teacher.normalize)
+    if config.dropout is not None:
+        set_dropout(student, config.dropout)
     projection_fit = None
     if config.fit_projection:
         sample = train.select(range(min(len(train), 8000)))
