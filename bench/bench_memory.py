@@ -63,7 +63,8 @@ def worker(variant: str, steps: int = 3) -> dict:
         for part in range(parts):
             chunk = slice(part * size, (part + 1) * size)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=hardware_bf16()):
-                value = loss([{k: v[chunk] for k, v in f.items()} for f in features], labels[chunk]) / parts
+                batch = [{k: v[chunk] if torch.is_tensor(v) else v for k, v in f.items()} for f in features]
+                value = loss(batch, labels[chunk]) / parts
             value.backward()
         optimizer.step()
         optimizer.zero_grad()

@@ -81,7 +81,10 @@ class DistillConfig:
     )
     group_by_length: bool = True  # batches of similar length (less padding); see LengthGroupedBatchSampler
     bf16: bool | None = None  # None: on a GPU that has it, or a CPU that multiplies bf16 natively
-    batch_size: int = 64
+    batch_size: int = 64  # pairs per optimizer step
+    # Split each step's batch into this many micro-batches (gradient accumulation): same step, less memory;
+    # on 2 CPU cores two micro-batches of 32 were also faster than one of 64 (bench/bench_memory.py).
+    micro_batches: int = 1
     learning_rate: float = 2e-5
     epochs: float = 1.0
     max_steps: int = -1
@@ -440,7 +443,12 @@ class QualityCurve(TrainerCallback):
         train_s = self.clock.elapsed()
         with self.clock.paused():
             metrics = self.evaluate(model)
-        pairs = state.global_step * args.per_device_train_batch_size * max(1, args.world_size)
+        pairs = (
+            state.global_step
+            * args.per_device_train_batch_size
+            * args.gradient_accumulation_steps
+            * max(1, args.world_size)
+        )
         self.rows.append({"step": state.global_step, "train_s": round(train_s, 1), "pairs": pairs, **metrics})
         while self._next <= train_s:
             self._next += self.every_s
@@ -659,6 +667,10 @@ def use_bf16(config: DistillConfig) -> bool:
 def training_arguments(config: DistillConfig, out_dir: Path):
     from sentence_transformers import SentenceTransformerTrainingArguments
 
+    if config.micro_batches < 1 or config.batch_size % config.micro_batches:
+        raise KitError(
+            f"micro_batches={config.micro_batches} must be ≥ 1 and divide batch_size={config.batch_size}"
+        )
     cuda = torch.cuda.is_available()
     bf16 = use_bf16(config)
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
@@ -666,7 +678,8 @@ def training_arguments(config: DistillConfig, out_dir: Path):
         output_dir=str(out_dir / "checkpoints"),
         num_train_epochs=config.epochs,
         max_steps=config.max_steps,
-        per_device_train_batch_size=config.batch_size,
+        per_device_train_batch_size=config.batch_size // config.micro_batches,
+        gradient_accumulation_steps=config.micro_batches,
         per_device_eval_batch_size=config.batch_size,
         learning_rate=config.learning_rate,
         warmup_steps=config.warmup_ratio,  # transformers 5: a float < 1 is a ratio

@@ -284,7 +284,7 @@ def test_quality_curve_excludes_its_own_evaluation_time():
         return {"score": float(len(calls))}
 
     curve = QualityCurve(slow_metric, every_s=0.05)
-    args = SimpleNamespace(per_device_train_batch_size=8, world_size=1)
+    args = SimpleNamespace(per_device_train_batch_size=8, gradient_accumulation_steps=1, world_size=1)
     state = SimpleNamespace(global_step=0)
     curve.on_train_begin(args, state, None, model=None)
     for step in range(1, 4):
@@ -371,3 +371,12 @@ def test_learning_rate_schedule_fits_the_time_budget(tmp_path):
     assert by_budget(50) == pytest.approx((1 - 0.5) / 0.9, abs=0.01)  # decaying by time
     budget.clock.start = clock_time.monotonic() - 60
     assert by_budget(60) == 0.0 and by_steps(60) > 0.5  # the budget's end: learning rate 0
+
+
+def test_micro_batches_keep_the_pairs_per_step(tmp_path):
+    from kit.train import training_arguments
+
+    args = training_arguments(DistillConfig(batch_size=64, micro_batches=2), tmp_path)
+    assert (args.per_device_train_batch_size, args.gradient_accumulation_steps) == (32, 2)
+    with pytest.raises(KitError, match="must be ≥ 1 and divide batch_size=64"):
+        training_arguments(DistillConfig(batch_size=64, micro_batches=3), tmp_path)
