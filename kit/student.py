@@ -111,7 +111,7 @@ def set_dropout(model: SentenceTransformer, p: float) -> int:
 
     For training only: a saved model rebuilds its dropout from its config. ``p = 0`` is what the ``cpu``
     preset uses: the masks and dropped copies that dropout keeps for the backward pass were ~1.5 GB of the
-    peak memory of a 64 × 64-token batch, and steps are ~12 % faster (bench/README.md).
+    peak memory of a 64 × 64-token batch, and that step was ~10 % faster (bench/bench_memory.py).
 
     >>> from kit.sources import load_model
     >>> set_dropout(load_model("all-MiniLM-L6-v2"), 0.0)

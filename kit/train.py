@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from sentence_transformers import SentenceTransformerTrainer
 from sentence_transformers.base.sampler import DefaultBatchSampler
 from transformers import TrainerCallback
 from transformers.trainer_utils import get_last_checkpoint
@@ -76,9 +77,8 @@ class DistillConfig:
     projection: bool | None = None  # None: only when the dimensions differ
     fit_projection: bool = False  # closed-form ridge fit of the projection before training
     freeze_embeddings: bool = True
-    dropout: float | None = (
-        None  # None: the student's own; 0 turns it off (less memory, faster; kit.student.set_dropout)
-    )
+    # None: the student's own dropout; 0 turns it off (less memory, faster; kit.student.set_dropout).
+    dropout: float | None = None
     group_by_length: bool = True  # batches of similar length (less padding); see LengthGroupedBatchSampler
     bf16: bool | None = None  # None: on a GPU that has it, or a CPU that multiplies bf16 natively
     batch_size: int = 64  # pairs per optimizer step
@@ -508,37 +508,32 @@ class MemoryTrim(TrainerCallback):
             self.libc.malloc_trim(0)
 
 
-def _budget_trainer_class():
-    """SentenceTransformerTrainer whose learning-rate schedule fits a :class:`TimeBudget` (imported lazily)."""
-    from sentence_transformers import SentenceTransformerTrainer
+class BudgetAwareTrainer(SentenceTransformerTrainer):
+    """SentenceTransformerTrainer whose warm-up and linear decay fit a :class:`TimeBudget`.
 
-    class BudgetAwareTrainer(SentenceTransformerTrainer):
-        """Warm-up and linear decay over the time budget when it ends training before ``max_steps`` would.
+    A step schedule cut short by the clock stops at its peak learning rate, the worst place to stop (the
+    quality-vs-time curves in bench/README.md). Here each scheduler step asks the budget how far training is
+    (by steps or by time, whichever is further), so the learning rate reaches 0 when training ends. Without a
+    budget it is the plain trainer.
+    """
 
-        A step schedule cut short by the clock stops at its peak learning rate, the worst place to stop (the
-        quality-vs-time curves in bench/README.md). Here each scheduler step asks the budget how far training
-        is (by steps or by time, whichever is further), so the learning rate reaches 0 when training ends.
-        """
+    def __init__(self, *args, time_budget: TimeBudget | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.time_budget = time_budget
 
-        def __init__(self, *args, time_budget: TimeBudget | None = None, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            self.time_budget = time_budget
-
-        def create_scheduler(self, num_training_steps: int, optimizer=None):
-            scheduler = super().create_scheduler(num_training_steps, optimizer)
-            budget = self.time_budget
-            if budget is None or self.args.lr_scheduler_type != "linear":
-                return scheduler
-            warmup = self.args.get_warmup_steps(num_training_steps) / max(1, num_training_steps)
-
-            def factor(step: int) -> float:
-                done = budget.progress(step, num_training_steps)
-                return done / warmup if done < warmup else max(0.0, (1.0 - done) / max(1e-9, 1.0 - warmup))
-
-            scheduler.lr_lambdas = [factor] * len(scheduler.lr_lambdas)
+    def create_scheduler(self, num_training_steps: int, optimizer=None):
+        scheduler = super().create_scheduler(num_training_steps, optimizer)
+        budget = self.time_budget
+        if budget is None or self.args.lr_scheduler_type != "linear":
             return scheduler
+        warmup = self.args.get_warmup_steps(num_training_steps) / max(1, num_training_steps)
 
-    return BudgetAwareTrainer
+        def factor(step: int) -> float:
+            done = budget.progress(step, num_training_steps)
+            return done / warmup if done < warmup else max(0.0, (1.0 - done) / max(1e-9, 1.0 - warmup))
+
+        scheduler.lr_lambdas = [factor] * len(scheduler.lr_lambdas)
+        return scheduler
 
 
 class MemoryPeaks(TrainerCallback):
@@ -776,7 +771,7 @@ def distill(
     if budget:
         all_callbacks.append(budget)
     args = training_arguments(config, out_dir)
-    trainer = _budget_trainer_class()(
+    trainer = BudgetAwareTrainer(
         time_budget=budget,
         model=student,
         args=args,
@@ -962,7 +957,7 @@ def run_cli_distill(args) -> int:
     }
     if args.languages:
         changes["languages"] = tuple(code.strip() for code in args.languages.split(",") if code.strip())
-    if getattr(args, "oversample", None):
+    if args.oversample:
         changes["oversample"] = _parse_oversample(args.oversample)
     config = config.replace(**changes)
     result = distill(config, args.out)

@@ -344,7 +344,7 @@ def test_learning_rate_schedule_fits_the_time_budget(tmp_path):
     from sentence_transformers.sentence_transformer.losses import MSELoss
 
     from kit.sources import load_model
-    from kit.train import TimeBudget, _budget_trainer_class, training_arguments
+    from kit.train import BudgetAwareTrainer, TimeBudget, training_arguments
 
     config = DistillConfig(max_steps=1000, warmup_ratio=0.1, learning_rate=1e-4)
     model = load_model("all-MiniLM-L6-v2")
@@ -352,7 +352,7 @@ def test_learning_rate_schedule_fits_the_time_budget(tmp_path):
     budget = TimeBudget(minutes=1)
 
     def schedule(time_budget):
-        trainer = _budget_trainer_class()(
+        trainer = BudgetAwareTrainer(
             time_budget=time_budget,
             model=model,
             args=training_arguments(config, tmp_path),
