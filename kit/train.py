@@ -99,7 +99,30 @@ class DistillConfig:
     evaluate_tasks: tuple[str, ...] = ("sts17", "tatoeba")
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Checked here, not when training starts, so a bad value fails before minutes of data and labels.
+        if self.micro_batches < 1 or self.batch_size % self.micro_batches:
+            raise KitError(
+                f"micro_batches={self.micro_batches} must be ≥ 1 and divide batch_size={self.batch_size}"
+            )
+        bad = {lang: n for lang, n in self.oversample.items() if not isinstance(n, int) or n < 1}
+        if bad:
+            raise KitError(f"oversample wants whole numbers ≥ 1 (times each pair is used), got {bad}")
+        untrained = sorted(set(self.oversample) - set(self.languages))
+        if untrained:
+            raise KitError(
+                f"oversample names languages that are not trained: {', '.join(untrained)} "
+                f"(languages={','.join(self.languages)})"
+            )
+
     def replace(self, **changes: Any) -> DistillConfig:
+        """A copy with some fields changed; a new ``languages`` keeps only the oversampling of those languages.
+
+        >>> PRESETS["cpu"].replace(languages=("tr", "de")).oversample
+        {'tr': 2}
+        """
+        if "languages" in changes and "oversample" not in changes:
+            changes["oversample"] = {k: n for k, n in self.oversample.items() if k in changes["languages"]}
         return dataclasses.replace(self, **changes)
 
 
@@ -249,9 +272,6 @@ def _oversample(dataset, repeats: dict[str, int], *, seed: int):
     unknown = sorted(set(repeats) - set(dataset.unique("language")))
     if unknown:
         raise KitError(f"oversample names languages with no training pairs: {', '.join(unknown)}")
-    bad = {lang: n for lang, n in repeats.items() if not isinstance(n, int) or n < 1}
-    if bad:
-        raise KitError(f"oversample wants whole numbers ≥ 1 (times each pair is used), got {bad}")
     indices = [i for i, lang in enumerate(dataset["language"]) for _ in range(repeats.get(lang, 1))]
     return dataset.select(indices).shuffle(seed=seed)
 
@@ -664,10 +684,6 @@ def use_bf16(config: DistillConfig) -> bool:
 def training_arguments(config: DistillConfig, out_dir: Path):
     from sentence_transformers import SentenceTransformerTrainingArguments
 
-    if config.micro_batches < 1 or config.batch_size % config.micro_batches:
-        raise KitError(
-            f"micro_batches={config.micro_batches} must be ≥ 1 and divide batch_size={config.batch_size}"
-        )
     cuda = torch.cuda.is_available()
     bf16 = use_bf16(config)
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1

@@ -331,10 +331,30 @@ def test_oversample_repeats_the_named_languages_outside_the_dev_split(data_dir):
     }
     assert {(e, o) for e, o in zip(more_train["english"], more_train["non_english"], strict=True)} >= ar_pairs
     assert more_train["language"][:600].count("ar") < 600  # reshuffled, not appended in a block
-    with pytest.raises(KitError, match="oversample names languages with no training pairs: tr"):
-        load_parallel_data(base.replace(oversample={"tr": 2}), verbose=False)
+
+
+def test_oversampling_a_language_without_training_pairs_is_an_error(tmp_path):
+    from kit.train import load_parallel_data
+
+    tsv = tmp_path / "pt.tsv"
+    tsv.write_text("".join(f"Sentence {i}.\tFrase {i}.\n" for i in range(5)), encoding="utf-8")
+    config = DistillConfig(data=str(tsv), languages=("pt",), dev_pairs_per_language=10, oversample={"pt": 2})
+    with pytest.raises(KitError, match="oversample names languages with no training pairs: pt"):
+        load_parallel_data(config, verbose=False)  # all five pairs went to the dev split
+
+
+def test_config_checks_oversampling_and_micro_batches_when_built():
+    from kit.train import PRESETS
+
     with pytest.raises(KitError, match="whole numbers"):
-        load_parallel_data(base.replace(oversample={"ar": 1.5}), verbose=False)
+        DistillConfig(languages=("ar",), oversample={"ar": 1.5})
+    with pytest.raises(KitError, match=r"not trained: tr \(languages=ar,nl\)"):
+        DistillConfig(languages=("ar", "nl"), oversample={"tr": 2})
+    with pytest.raises(KitError, match="must be ≥ 1 and divide batch_size=64"):
+        DistillConfig(batch_size=64, micro_batches=3)
+    # A preset narrowed to other languages (notebook 06, --languages) drops the oversampling it no longer needs.
+    assert PRESETS["cpu"].replace(languages=("pt",)).oversample == {}
+    assert PRESETS["cpu"].replace(languages=("tr", "de")).oversample == {"tr": 2}
 
 
 def test_learning_rate_schedule_fits_the_time_budget(tmp_path):
@@ -378,5 +398,3 @@ def test_micro_batches_keep_the_pairs_per_step(tmp_path):
 
     args = training_arguments(DistillConfig(batch_size=64, micro_batches=2), tmp_path)
     assert (args.per_device_train_batch_size, args.gradient_accumulation_steps) == (32, 2)
-    with pytest.raises(KitError, match="must be ≥ 1 and divide batch_size=64"):
-        training_arguments(DistillConfig(batch_size=64, micro_batches=3), tmp_path)
