@@ -57,6 +57,7 @@ def score(snapshots: list[Path], alphas: list[float], student: str) -> list[dict
 
     from kit.evaluation import TRAINING_LANGUAGES, evaluate_sts17, evaluate_tatoeba, resolve_encoder
     from kit.student import build_student
+    from kit.train import interpolate_weights
 
     model = build_student(student, teacher_dim=384, normalize=True, max_seq_length=128)
     base = {k: v.detach().clone() for k, v in model.named_parameters()}
@@ -64,10 +65,7 @@ def score(snapshots: list[Path], alphas: list[float], student: str) -> list[dict
     for path in snapshots:
         snapshot = torch.load(path)
         for alpha in alphas:
-            with torch.no_grad():
-                for name, param in model.named_parameters():
-                    if name in snapshot["state"]:
-                        param.copy_(base[name] + alpha * (snapshot["state"][name] - base[name]))
+            interpolate_weights(model, base, snapshot["state"], alpha)
             encoder = resolve_encoder(model, name=f"{path.stem}-alpha{alpha}")
             row = {"step": snapshot["step"], "train_s": round(snapshot["train_s"]), "alpha": alpha}
             row.update({k: round(v, 2) for k, v in evaluate_sts17(encoder, cache=False).scores.items()})

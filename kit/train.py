@@ -495,10 +495,15 @@ class WeightInterpolation(TrainerCallback):
         self.base = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
 
     def on_train_end(self, args, state, control, model=None, **kwargs):
-        with torch.no_grad():
-            for name, param in model.named_parameters():
-                if name in self.base:
-                    param.mul_(self.alpha).add_(self.base[name], alpha=1.0 - self.alpha)
+        interpolate_weights(model, self.base, dict(model.named_parameters()), self.alpha)
+
+
+def interpolate_weights(model, base: dict[str, torch.Tensor], trained: dict[str, torch.Tensor], alpha: float):
+    """Set each parameter named in ``base`` and ``trained`` to ``base + alpha · (trained - base)`` (WiSE-FT)."""
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if name in base and name in trained:
+                param.copy_(torch.lerp(base[name], trained[name], alpha))
 
 
 class MemoryTrim(TrainerCallback):
