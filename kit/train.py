@@ -485,7 +485,7 @@ class WeightInterpolation(TrainerCallback):
     ``alpha`` = 1 keeps the trained weights, 0 the base student's. Wortsman et al. 2022 ("Robust fine-tuning
     of zero-shot models") show that interpolating fine-tuned and pre-trained weights keeps most of the gain on
     the fine-tuning task and recovers what fine-tuning cost elsewhere. Here: a distilled student drifts on
-    same-language similarity while it learns cross-lingual alignment, and ``alpha`` ≈ 0.6 keeps the alignment
+    same-language similarity while it learns cross-lingual alignment, and ``alpha`` ≈ 0.6–0.7 keeps the alignment
     and gives most of that drift back (measured in bench/README.md). Checkpoints hold the trained weights;
     the interpolation happens once, before any other callback's ``on_train_end`` sees the model.
     """
