@@ -8,6 +8,7 @@ Usage::
 
     python bench/bench_levers.py                 # about 6 min on 2 cores
     python bench/bench_levers.py --steps 20 --variants fp32-random,bf16-grouped
+    python bench/bench_levers.py --variants preset,preset-with-dropout,preset-one-batch-of-64,preset-math-attention
 """
 
 from __future__ import annotations
@@ -29,10 +30,19 @@ VARIANTS = {
     "bf16-random": dict(bf16=True, group_by_length=False),
     "bf16-grouped": dict(bf16=True, group_by_length=True),
     "bf16-grouped-unfrozen-embeddings": dict(bf16=True, group_by_length=True, freeze_embeddings=False),
+    # The cpu preset as it is (bf16, grouped, dropout 0, two micro-batches of 32), then one change at a time.
+    "preset": dict(),
+    "preset-with-dropout": dict(dropout=None),
+    "preset-one-batch-of-64": dict(micro_batches=1),
+    # PyTorch picks the attention kernel; without dropout it may pick another one than with dropout.
+    "preset-math-attention": dict(attention="math"),
 }
 
 
 def seconds_per_step(overrides: dict, steps: int, warmup: int) -> float:
+    import contextlib
+
+    from torch.nn.attention import SDPBackend, sdpa_kernel
     from transformers import TrainerCallback
 
     from kit.train import PRESETS, distill
@@ -53,10 +63,13 @@ def seconds_per_step(overrides: dict, steps: int, warmup: int) -> float:
         time_budget_minutes=None,
         evaluate_tasks=(),
         wise_alpha=1.0,
-        **overrides,
+        **{k: v for k, v in overrides.items() if k != "attention"},
     )
     timer = StepTimer()
-    with tempfile.TemporaryDirectory(prefix="bench-levers-") as tmp:
+    attention = (
+        sdpa_kernel(SDPBackend.MATH) if overrides.get("attention") == "math" else contextlib.nullcontext()
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-levers-") as tmp, attention:
         distill(config, tmp, resume=False, callbacks=[timer])
     return (timer.stop - timer.start) / (steps - warmup)
 
