@@ -58,7 +58,10 @@ def recipe_config(name: str, minutes: float):
         warmup_ratio=0.1,
         epochs=1.0,
         max_steps=-1,
+        time_budget_minutes=None,  # its own step schedule; the worker's TimeBudget only stops it
         freeze_embeddings=False,
+        dropout=None,  # the model's own
+        micro_batches=1,
         group_by_length=False,
         bf16=False,
         wise_alpha=1.0,
