@@ -500,7 +500,9 @@ class WeightInterpolation(TrainerCallback):
         interpolate_weights(model, self.base, dict(model.named_parameters()), self.alpha)
 
 
-def interpolate_weights(model, base: dict[str, torch.Tensor], trained: dict[str, torch.Tensor], alpha: float):
+def interpolate_weights(
+    model, base: dict[str, torch.Tensor], trained: dict[str, torch.Tensor], alpha: float
+) -> None:
     """Set each parameter named in ``base`` and ``trained`` to ``base + alpha · (trained - base)`` (WiSE-FT)."""
     with torch.no_grad():
         for name, param in model.named_parameters():
