@@ -36,12 +36,18 @@ VARIANTS = {
     "preset-one-batch-of-64": dict(micro_batches=1),
     # PyTorch picks the attention kernel; without dropout it may pick another one than with dropout.
     "preset-math-attention": dict(attention="math"),
+    "preset-max-seq-32": dict(max_seq_length=32),
+    "preset-max-seq-128": dict(max_seq_length=128),
+    "preset-batch-128": dict(batch_size=128, micro_batches=4),  # larger batch, fewer steps: compare pairs/s
+    "preset-1-thread": dict(threads=1),
 }
+BENCH_ONLY = ("attention", "threads")  # variant keys the benchmark applies itself, not DistillConfig fields
 
 
 def seconds_per_step(overrides: dict, steps: int, warmup: int) -> float:
     import contextlib
 
+    import torch
     from torch.nn.attention import SDPBackend, sdpa_kernel
     from transformers import TrainerCallback
 
@@ -63,15 +69,23 @@ def seconds_per_step(overrides: dict, steps: int, warmup: int) -> float:
         time_budget_minutes=None,
         evaluate_tasks=(),
         wise_alpha=1.0,
-        **{k: v for k, v in overrides.items() if k != "attention"},
+        **{k: v for k, v in overrides.items() if k not in BENCH_ONLY},
     )
     timer = StepTimer()
     attention = (
         sdpa_kernel(SDPBackend.MATH) if overrides.get("attention") == "math" else contextlib.nullcontext()
     )
-    with tempfile.TemporaryDirectory(prefix="bench-levers-") as tmp, attention:
-        distill(config, tmp, resume=False, callbacks=[timer])
-    return (timer.stop - timer.start) / (steps - warmup)
+    threads = torch.get_num_threads()
+    if "threads" in overrides:  # OMP_NUM_THREADS is what distill() respects
+        os.environ["OMP_NUM_THREADS"] = str(overrides["threads"])
+        torch.set_num_threads(overrides["threads"])
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-levers-") as tmp, attention:
+            distill(config, tmp, resume=False, callbacks=[timer])
+    finally:
+        os.environ.pop("OMP_NUM_THREADS", None)
+        torch.set_num_threads(threads)
+    return (timer.stop - timer.start) / (steps - warmup), config.batch_size
 
 
 def main() -> None:
@@ -87,12 +101,13 @@ def main() -> None:
     for name in args.variants.split(","):
         if name not in VARIANTS:
             raise SystemExit(f"unknown variant {name!r}; choose from {', '.join(VARIANTS)}")
-        results[name] = seconds_per_step(VARIANTS[name], args.steps, args.warmup)
-        print(f"{name:<34}{results[name]:7.3f} s/step", flush=True)
+        seconds, batch = seconds_per_step(VARIANTS[name], args.steps, args.warmup)
+        results[name] = batch / seconds
+        print(f"{name:<34}{seconds:7.3f} s/step{results[name]:8.1f} pairs/s", flush=True)
     baseline_name = next(iter(results))
-    print(f"\n== speed-up over {baseline_name} (same run, steps {args.warmup}..{args.steps}, batch 64)")
+    print(f"\n== pairs/s over {baseline_name} (same run, steps {args.warmup}..{args.steps})")
     for name, value in results.items():
-        print(f"{name:<34}{results[baseline_name] / value:6.2f}×")
+        print(f"{name:<34}{value / results[baseline_name]:6.2f}×")
 
 
 if __name__ == "__main__":
