@@ -14,6 +14,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -44,10 +45,29 @@ VARIANTS = {
 BENCH_ONLY = ("attention", "threads")  # variant keys the benchmark applies itself, not DistillConfig fields
 
 
-def seconds_per_step(overrides: dict, steps: int, warmup: int) -> float:
-    import contextlib
-
+@contextlib.contextmanager
+def _threads(count: int | None):
+    """Train on ``count`` threads (through OMP_NUM_THREADS, which distill() respects), then restore."""
     import torch
+
+    if count is None:
+        yield
+        return
+    before_env, before = os.environ.get("OMP_NUM_THREADS"), torch.get_num_threads()
+    os.environ["OMP_NUM_THREADS"] = str(count)
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        if before_env is None:
+            os.environ.pop("OMP_NUM_THREADS")
+        else:
+            os.environ["OMP_NUM_THREADS"] = before_env
+        torch.set_num_threads(before)
+
+
+def seconds_per_step(overrides: dict, steps: int, warmup: int) -> tuple[float, int]:
+    """Seconds per optimizer step after the warm-up, and the pairs per step."""
     from torch.nn.attention import SDPBackend, sdpa_kernel
     from transformers import TrainerCallback
 
@@ -75,16 +95,9 @@ def seconds_per_step(overrides: dict, steps: int, warmup: int) -> float:
     attention = (
         sdpa_kernel(SDPBackend.MATH) if overrides.get("attention") == "math" else contextlib.nullcontext()
     )
-    threads = torch.get_num_threads()
-    if "threads" in overrides:  # OMP_NUM_THREADS is what distill() respects
-        os.environ["OMP_NUM_THREADS"] = str(overrides["threads"])
-        torch.set_num_threads(overrides["threads"])
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-levers-") as tmp, attention:
-            distill(config, tmp, resume=False, callbacks=[timer])
-    finally:
-        os.environ.pop("OMP_NUM_THREADS", None)
-        torch.set_num_threads(threads)
+    threads = overrides.get("threads")
+    with tempfile.TemporaryDirectory(prefix="bench-levers-") as tmp, attention, _threads(threads):
+        distill(config, tmp, resume=False, callbacks=[timer])
     return (timer.stop - timer.start) / (steps - warmup), config.batch_size
 
 
