@@ -8,7 +8,7 @@ Usage::
 
     python bench/bench_levers.py                 # about 6 min on 2 cores
     python bench/bench_levers.py --steps 20 --variants fp32-random,bf16-grouped
-    python bench/bench_levers.py --variants preset,preset-with-dropout,preset-one-batch-of-64,preset-math-attention
+    python bench/bench_levers.py --variants preset,preset-default-attention,preset-with-dropout,preset-one-batch-of-64
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ VARIANTS = {
     "preset": dict(),
     "preset-with-dropout": dict(dropout=None),
     "preset-one-batch-of-64": dict(micro_batches=1),
-    # PyTorch picks the attention kernel; without dropout it may pick another one than with dropout.
-    "preset-math-attention": dict(attention="math"),
+    # The kit trains with the "math" attention kernel on a CPU (kit.train.training_attention); this lets
+    # PyTorch choose, as it would by default (without dropout it picks its fused flash kernel).
+    "preset-default-attention": dict(attention="default"),
     "preset-max-seq-32": dict(max_seq_length=32),
     "preset-max-seq-128": dict(max_seq_length=128),
     "preset-batch-128": dict(batch_size=128, micro_batches=4),  # larger batch, fewer steps: compare pairs/s
@@ -68,9 +69,9 @@ def _threads(count: int | None):
 
 def seconds_per_step(overrides: dict, steps: int, warmup: int) -> tuple[float, int]:
     """Seconds per optimizer step after the warm-up, and the pairs per step."""
-    from torch.nn.attention import SDPBackend, sdpa_kernel
     from transformers import TrainerCallback
 
+    from kit import train
     from kit.train import PRESETS, distill
 
     class StepTimer(TrainerCallback):
@@ -92,12 +93,14 @@ def seconds_per_step(overrides: dict, steps: int, warmup: int) -> tuple[float, i
         **{k: v for k, v in overrides.items() if k not in BENCH_ONLY},
     )
     timer = StepTimer()
-    attention = (
-        sdpa_kernel(SDPBackend.MATH) if overrides.get("attention") == "math" else contextlib.nullcontext()
-    )
-    threads = overrides.get("threads")
-    with tempfile.TemporaryDirectory(prefix="bench-levers-") as tmp, attention, _threads(threads):
-        distill(config, tmp, resume=False, callbacks=[timer])
+    kit_attention = train.training_attention
+    if overrides.get("attention") == "default":
+        train.training_attention = lambda: contextlib.nullcontext("pytorch default")
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-levers-") as tmp, _threads(overrides.get("threads")):
+            distill(config, tmp, resume=False, callbacks=[timer])
+    finally:
+        train.training_attention = kit_attention
     return (timer.stop - timer.start) / (steps - warmup), config.batch_size
 
 
