@@ -31,10 +31,11 @@ VARIANTS = {
     "bf16-random": dict(bf16=True, group_by_length=False),
     "bf16-grouped": dict(bf16=True, group_by_length=True),
     "bf16-grouped-unfrozen-embeddings": dict(bf16=True, group_by_length=True, freeze_embeddings=False),
-    # The cpu preset as it is (bf16, grouped, dropout 0, two micro-batches of 32), then one change at a time.
+    # The cpu preset as it is (bf16, grouped, dropout 0, micro-batches, math attention), then one change at a time.
     "preset": dict(),
     "preset-with-dropout": dict(dropout=None),
     "preset-one-batch-of-64": dict(micro_batches=1),
+    "preset-4-micro-batches": dict(micro_batches=4),
     # The kit trains with the "math" attention kernel on a CPU (kit.train.training_attention); this lets
     # PyTorch choose, as it would by default (without dropout it picks its fused flash kernel).
     "preset-default-attention": dict(attention="default"),
@@ -42,8 +43,14 @@ VARIANTS = {
     "preset-max-seq-128": dict(max_seq_length=128),
     "preset-batch-128": dict(batch_size=128, micro_batches=4),  # larger batch, fewer steps: compare pairs/s
     "preset-1-thread": dict(threads=1),
+    # A smaller student: every other of e5-small's 12 layers (bench/layer_drop.py); quality: recipe_quality.py.
+    "preset-6-layers": dict(keep_layers=[0, 2, 4, 6, 8, 10]),
 }
-BENCH_ONLY = ("attention", "threads")  # variant keys the benchmark applies itself, not DistillConfig fields
+BENCH_ONLY = (
+    "attention",
+    "threads",
+    "keep_layers",
+)  # variant keys the benchmark applies itself, not DistillConfig fields
 
 
 @contextlib.contextmanager
@@ -98,7 +105,15 @@ def seconds_per_step(overrides: dict, steps: int, warmup: int) -> tuple[float, i
         train.training_attention = lambda: contextlib.nullcontext("pytorch default")
     try:
         with tempfile.TemporaryDirectory(prefix="bench-levers-") as tmp, _threads(overrides.get("threads")):
-            distill(config, tmp, resume=False, callbacks=[timer])
+            if "keep_layers" in overrides:
+                from layer_drop import layer_dropped_student
+
+                smaller = layer_dropped_student(
+                    config.student, overrides["keep_layers"], Path(tmp) / "student"
+                )
+                # The full student stays the teacher (the labels are the same as the preset's self-teacher's).
+                config = config.replace(student=str(smaller), teacher=config.student)
+            distill(config, Path(tmp) / "run", resume=False, callbacks=[timer])
     finally:
         train.training_attention = kit_attention
     return (timer.stop - timer.start) / (steps - warmup), config.batch_size

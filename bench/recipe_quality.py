@@ -9,6 +9,10 @@ Usage::
 
     python bench/recipe_quality.py --set '{"max_steps": 300}' --every 100 --alphas 1,0.6
     python bench/recipe_quality.py --set '{"data": "tatoeba-challenge", "bf16": false, "group_by_length": false}'
+    python bench/recipe_quality.py --keep-layers 0,2,4,6,8,10 --alphas 1,0.7,0   # a layer-dropped student
+
+With ``--keep-layers`` the student is the preset's with only those transformer layers (bench/layer_drop.py), and
+a self-teacher becomes the full student: the smaller one learns the full one's space, as well as the alignment.
 """
 
 from __future__ import annotations
@@ -82,19 +86,35 @@ def main() -> None:
     parser.add_argument("--set", default="{}", help="JSON overrides of the cpu preset")
     parser.add_argument("--every", type=int, default=200, help="snapshot every N steps")
     parser.add_argument("--alphas", default="1,0.6", help="WiSE weights to score (1 = trained weights)")
+    parser.add_argument("--keep-layers", help="train a layer-dropped student: the layers to keep, e.g. 0,2,4")
     parser.add_argument("--out", help="write the rows here as JSON")
     args = parser.parse_args()
     overrides = json.loads(args.set)
     # Import everything scoring needs before training: a run of half an hour must not be lost to an import.
     import kit.evaluation
     import kit.student  # noqa: F401
+    from kit.train import PRESETS, SELF_TEACHER
 
     with tempfile.TemporaryDirectory(prefix="recipe-quality-") as tmp:
+        if args.keep_layers:
+            from layer_drop import layer_dropped_student, parse_layers
+
+            full = PRESETS["cpu"].replace(**overrides)
+            if full.teacher == SELF_TEACHER:
+                overrides["teacher"] = full.student
+            keep = parse_layers(args.keep_layers)
+            overrides["student"] = str(layer_dropped_student(full.student, keep, Path(tmp) / "student"))
+            print(
+                f"student: {full.student}, layers {keep}; teacher: {overrides.get('teacher', full.teacher)}"
+            )
         snapshots = train_with_snapshots(overrides, args.every, Path(tmp))
         student = overrides.get("student", "multilingual-e5-small")
         rows = score(snapshots, [float(a) for a in args.alphas.split(",")], student)
     if args.out:
-        Path(args.out).write_text(json.dumps({"set": overrides, "rows": rows}, indent=1), encoding="utf-8")
+        Path(args.out).write_text(
+            json.dumps({"set": overrides, "keep_layers": args.keep_layers, "rows": rows}, indent=1),
+            encoding="utf-8",
+        )
 
 
 if __name__ == "__main__":

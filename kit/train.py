@@ -153,7 +153,9 @@ PRESETS: dict[str, DistillConfig] = {
     # - Tatoeba (conversational) + STSb translations (captions, news, forums: the genres of STS2017);
     #   Arabic and Turkish have no STSb translations and are the weakest tracks: their pairs are used twice;
     # - no dropout: the frozen self-teacher has none either, and dropout's saved masks were ~1.5 GB of peak memory;
-    #   each step's 64 pairs in two micro-batches of 32: demo peak RSS 4.78 → 3.78 GiB at the same quality;
+    #   each step's 64 pairs in micro-batches (gradient accumulation): two of 32 took the demo's peak RSS from
+    #   4.78 to 3.78 GiB at the same quality; four of 16 pay for the memory of the faster "math" attention
+    #   kernel CPU training uses (training_attention: ~1.4× faster steps, +0.5 GiB on the longest batch);
     # - bf16 autocast where the CPU has it, length-grouped batches: ~4× the pairs/s of fp32 random batches;
     # - lr 1e-4, twice the paper's 5e-5 (lr 2e-5: worse on every track): a CPU budget holds ~1,000 steps, and
     #   the larger steps buy the alignment the cross-lingual tracks and Tatoeba need (bench/README.md);
@@ -168,7 +170,7 @@ PRESETS: dict[str, DistillConfig] = {
         max_seq_length=64,
         dropout=0.0,
         batch_size=64,
-        micro_batches=2,
+        micro_batches=4,
         learning_rate=1e-4,
         max_steps=1200,
         time_budget_minutes=20,
