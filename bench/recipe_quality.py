@@ -42,14 +42,19 @@ def train_with_snapshots(overrides: dict, every: int, folder: Path) -> list[Path
             self.start = time.monotonic()
 
         def on_step_end(self, args, state, control, model=None, **kwargs):
-            if state.global_step % every == 0 or state.global_step == state.max_steps:
+            if state.global_step % every == 0:
+                self._save(state.global_step, model)
+
+        def on_train_end(self, args, state, control, model=None, **kwargs):
+            # The last step, whether max_steps or the time budget ended training.
+            self._save(state.global_step, model)
+
+        def _save(self, step, model):
+            path = folder / f"snapshot-{step:06d}.pt"
+            if not path.exists():
                 trained = {k: v.detach().clone() for k, v in model.named_parameters() if v.requires_grad}
-                record = {
-                    "step": state.global_step,
-                    "train_s": time.monotonic() - self.start,
-                    "state": trained,
-                }
-                torch.save(record, folder / f"snapshot-{state.global_step:06d}.pt")
+                record = {"step": step, "train_s": time.monotonic() - self.start, "state": trained}
+                torch.save(record, path)
 
     config = PRESETS["cpu"].replace(**{"evaluate_tasks": (), "wise_alpha": 1.0, **overrides})
     distill(config, folder / "run", resume=False, callbacks=[Snapshots()])
