@@ -35,7 +35,7 @@ VARIANTS = {
     "preset": dict(),
     "preset-with-dropout": dict(dropout=None),
     "preset-one-batch-of-64": dict(micro_batches=1),
-    "preset-4-micro-batches": dict(micro_batches=4),
+    "preset-2-micro-batches": dict(micro_batches=2),
     # The kit trains with the "math" attention kernel on a CPU (kit.train.training_attention); this lets
     # PyTorch choose, as it would by default (without dropout it picks its fused flash kernel).
     "preset-default-attention": dict(attention="default"),
