@@ -46,11 +46,8 @@ VARIANTS = {
     # A smaller student: every other of e5-small's 12 layers (bench/layer_drop.py); quality: recipe_quality.py.
     "preset-6-layers": dict(keep_layers=[0, 2, 4, 6, 8, 10]),
 }
-BENCH_ONLY = (
-    "attention",
-    "threads",
-    "keep_layers",
-)  # variant keys the benchmark applies itself, not DistillConfig fields
+# Variant keys the benchmark applies itself, not DistillConfig fields.
+BENCH_ONLY = ("attention", "threads", "keep_layers")
 
 
 @contextlib.contextmanager
