@@ -30,13 +30,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+# name → (what it is, its settings); settings left out take the cpu preset's value or the kit's default.
 VARIANTS = {
-    "dropout": "training mode, the model's dropout (0.1)",
-    "no-dropout": "training mode, dropout 0",
-    "no-dropout-accum2": "dropout 0, two micro-batches of 32 (gradient accumulation)",
-    "no-dropout-accum2-default-attention": "the same, with PyTorch's default attention kernel (flash)",
-    "no-dropout-accum4": "dropout 0, four micro-batches of 16 (the cpu preset)",
-    "no-dropout-accum2-trimmed-vocab": "the same as no-dropout-accum2, word embeddings the data's tokens only",
+    "dropout": ("training mode, the model's dropout (0.1)", dict(dropout=None, micro_batches=1)),
+    "no-dropout": ("training mode, dropout 0", dict(micro_batches=1)),
+    "no-dropout-accum2": (
+        "dropout 0, two micro-batches of 32 (gradient accumulation)",
+        dict(micro_batches=2),
+    ),
+    "no-dropout-accum2-default-attention": (
+        "the same, with PyTorch's default attention kernel (flash)",
+        dict(micro_batches=2, kit_attention=False),
+    ),
+    "no-dropout-accum4": ("dropout 0, four micro-batches of 16 (the cpu preset)", dict(micro_batches=4)),
+    "no-dropout-accum2-trimmed-vocab": (
+        "the same as no-dropout-accum2, word embeddings the data's tokens only",
+        dict(micro_batches=2, trimmed_vocab=True),
+    ),
 }
 
 
@@ -87,6 +97,7 @@ def trim_word_embeddings(model, keep) -> None:
 
 
 def worker(variant: str, token_ids: Path, steps: int = 3) -> dict:
+    settings = VARIANTS[variant][1]
     import contextlib
     import gc
 
@@ -107,42 +118,42 @@ def worker(variant: str, token_ids: Path, steps: int = 3) -> dict:
         max_seq_length=config.max_seq_length,
     )
     ids = torch.as_tensor(np.load(token_ids))
-    if variant.endswith("trimmed-vocab"):
+    if settings.get("trimmed_vocab"):
         trim_word_embeddings(model, ids)
         gc.collect()
     with torch.no_grad():  # read every row the data uses, as training does over an epoch
         model[0].auto_model.get_input_embeddings()(ids)
     model.train()
-    if variant != "dropout":
-        set_dropout(model, 0.0)
+    dropout = settings.get("dropout", config.dropout)
+    if dropout is not None:
+        set_dropout(model, dropout)
     loss = MSELoss(model)
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
     texts = [" ".join(["word"] * 200)] * config.batch_size  # every side truncated to max_seq_length
     features = [model.tokenize(texts), model.tokenize(texts)]
     labels = torch.randn(config.batch_size, 384)
-    parts = 4 if "accum4" in variant else 2 if "accum2" in variant else 1
+    parts = settings.get("micro_batches", config.micro_batches)
     size = config.batch_size // parts
-    attention = contextlib.ExitStack()
-    if not variant.endswith("default-attention"):
-        attention.enter_context(training_attention())
+    attention = training_attention() if settings.get("kit_attention", True) else contextlib.nullcontext()
     peaks = MemoryPeaks()
     times = []
-    for _ in range(steps):
-        start = time.perf_counter()
-        for part in range(parts):
-            chunk = slice(part * size, (part + 1) * size)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=hardware_bf16()):
-                batch = [{k: v[chunk] if torch.is_tensor(v) else v for k, v in f.items()} for f in features]
-                value = loss(batch, labels[chunk]) / parts
-            value.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        times.append(time.perf_counter() - start)
-        peaks.mark("steps")
-    attention.close()
+    with attention:
+        for _ in range(steps):
+            start = time.perf_counter()
+            for part in range(parts):
+                chunk = slice(part * size, (part + 1) * size)
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=hardware_bf16()):
+                    batch = [
+                        {k: v[chunk] if torch.is_tensor(v) else v for k, v in f.items()} for f in features
+                    ]
+                    value = loss(batch, labels[chunk]) / parts
+                value.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            times.append(time.perf_counter() - start)
+            peaks.mark("steps")
     return {
         "variant": variant,
-        "word_embedding_rows": model[0].auto_model.get_input_embeddings().weight.shape[0],
         "tokens_per_side": list(features[0]["input_ids"].shape),
         "peak_rss_mb": peaks.peaks.get("steps", peaks.overall()),
         "s_per_step": min(times),
@@ -175,7 +186,7 @@ def main() -> None:
     for row in rows:
         print(
             f"{row['variant']:<36}{row['peak_rss_mb'] / 1024:9.2f}G{row['peak_rss_mb'] / base['peak_rss_mb']:10.2f}×"
-            f"{row['s_per_step']:9.2f}{row['s_per_step'] / base['s_per_step']:10.2f}×   {VARIANTS[row['variant']]}"
+            f"{row['s_per_step']:9.2f}{row['s_per_step'] / base['s_per_step']:10.2f}×   {VARIANTS[row['variant']][0]}"
         )
     print(f"(batch: {base['tokens_per_side']} tokens per side, both sides of 64 pairs)")
 

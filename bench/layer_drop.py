@@ -31,8 +31,6 @@ def layer_dropped_student(name: str, keep: list[int], folder: str | Path) -> Pat
     from kit.sources import load_model
 
     folder = Path(folder)
-    if (folder / "modules.json").exists():
-        return folder
     model = load_model(name)
     encoder = model[0].auto_model
     layers = encoder.encoder.layer

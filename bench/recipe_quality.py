@@ -113,7 +113,7 @@ def main() -> None:
                 f"student: {full.student}, layers {keep}; teacher: {overrides.get('teacher', full.teacher)}"
             )
         snapshots = train_with_snapshots(overrides, args.every, Path(tmp))
-        student = overrides.get("student", "multilingual-e5-small")
+        student = PRESETS["cpu"].replace(**overrides).student
         rows = score(snapshots, [float(a) for a in args.alphas.split(",")], student)
     if args.out:
         Path(args.out).write_text(
