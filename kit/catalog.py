@@ -39,6 +39,7 @@ import urllib.request
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from kit._io import atomic_write, can_connect, sha256_file
@@ -395,357 +396,40 @@ _SPECS: dict[str, dict[str, str]] = {
     ),
 }
 
-# One block per data set; one row per file: name within the data set, lines ("-" for binary), bytes,
-# SHA-256 prefix, and an optional source: "/path" (a path from the repository's root instead of repo_dir)
-# or "archive!prefix" (extracted from that archive of the same data set, member = prefix + name).
-_FILE_TABLE = """
-[tatoeba-challenge]
-ara-eng/tatoeba-test-v2021-08-07.ara 10305 508337 cf210526bd68
-ara-eng/tatoeba-test-v2021-08-07.ara.labels 10305 41285 310c9b08c3a6
-ara-eng/tatoeba-test-v2021-08-07.eng 10305 347329 8c2e22aa222b
-deu-eng/tatoeba-test-v2021-08-07.deu 17565 782297 a06d3300c051
-deu-eng/tatoeba-test-v2021-08-07.eng 17565 672653 5d0e3169914a
-eng-fra/tatoeba-test-v2021-08-07.eng 12681 458041 714a848bd6ab
-eng-fra/tatoeba-test-v2021-08-07.fra 12681 546578 095313ff0401
-eng-ita/tatoeba-test-v2021-08-07.eng 17320 523406 ef0c6a6d746c
-eng-ita/tatoeba-test-v2021-08-07.ita 17320 571767 3735d63c036d
-eng-nld/tatoeba-test-v2021-08-07.eng 12696 401546 9153a68be809
-eng-nld/tatoeba-test-v2021-08-07.nld 12696 433562 751bdb510294
-eng-spa/tatoeba-test-v2021-08-07.eng 16583 622066 74da6b3ced81
-eng-spa/tatoeba-test-v2021-08-07.spa 16583 666192 204c4d49224a
-eng-tur/tatoeba-test-v2021-08-07.eng 13907 490245 f316c20e76fb
-eng-tur/tatoeba-test-v2021-08-07.tur 13907 532189 0622af57035c
-eng-tur/tatoeba-test-v2021-08-07.tur.labels 13907 55628 b9c5101474bb
-eng-por/tatoeba-test-v2021-08-07.eng 13222 468043 e6e3bdd486f1
-eng-por/tatoeba-test-v2021-08-07.por 13222 511349 8a5148ff3b55
-eng-pol/tatoeba-test-v2021-08-07.eng 10099 337255 f50bafc8d8b6
-eng-pol/tatoeba-test-v2021-08-07.pol 10099 362711 91ae42bec690
-eng-rus/tatoeba-test-v2021-08-07.eng 19425 649753 3d89c0281402
-eng-rus/tatoeba-test-v2021-08-07.rus 19425 1142501 643d0d8beeda
-eng-ukr/tatoeba-test-v2021-08-07.eng 13127 385285 4ee18d8e7b05
-eng-ukr/tatoeba-test-v2021-08-07.ukr 13127 675458 6c65c0e91083
-eng-jpn/tatoeba-test-v2021-08-07.eng 13862 554540 719c6299f189
-eng-jpn/tatoeba-test-v2021-08-07.jpn 13862 756971 5c256148253d
-eng-cmn_Hans/tatoeba-test-v2021-08-07.eng 4450 171658 92a32a6975fb
-eng-cmn_Hans/tatoeba-test-v2021-08-07.cmn_Hans 4450 156126 3b712b3d5732
-../OPUS-MT-testsets-README.md 17 843 11ef5c8efcc6 /README.md
-[flores200-devtest]
-LICENSE-CC-BY-SA 427 20146 387de84dbfb3 /LICENSE-CC-BY-SA
-README 7 285 a1b7eb3a097f /datasets/facebook/flores/flores200_dataset/README
-arb_Arab.devtest 1012 212288 ff09a52e6388
-deu_Latn.devtest 1012 157370 9a1bfa90d153
-eng_Latn.devtest 1012 133108 612e9fbe8799
-fra_Latn.devtest 1012 165038 82f5b000db41
-ita_Latn.devtest 1012 158271 4166da51aba2
-nld_Latn.devtest 1012 148765 2b22cf9a1c2c
-spa_Latn.devtest 1012 160955 40fcb836b49b
-tur_Latn.devtest 1012 148925 c0fe28cee25f
-[laser-tatoeba]
-LASER-LICENSE 30 1577 05ec63ab2a81 /LICENSE
-README.md 28 1226 5fbce42e75e8
-tatoeba.afr-eng.afr 1000 30586 7bb9e073ad84
-tatoeba.afr-eng.eng 1000 29049 0b700c125efb
-tatoeba.amh-eng.amh 168 6120 ffd4b09d5d67
-tatoeba.amh-eng.eng 168 3752 37fe0d20ece5
-tatoeba.ang-eng.ang 134 7989 f489d684ff08
-tatoeba.ang-eng.eng 134 7191 b5c9ac7e664d
-tatoeba.ara-eng.ara 1000 43582 e67a0ae072b7
-tatoeba.ara-eng.eng 1000 29068 3c11838c963f
-tatoeba.arq-eng.arq 911 45583 cf0b5fc39a19
-tatoeba.arq-eng.eng 911 31811 207118ea873a
-tatoeba.arz-eng.arz 477 18076 49e2a2a33eda
-tatoeba.arz-eng.eng 477 13402 08b5b66d6b0f
-tatoeba.ast-eng.ast 127 4662 6e2106cdff01
-tatoeba.ast-eng.eng 127 4621 a2ee8eefb796
-tatoeba.awa-eng.awa 231 11307 c9c7fcb5a3f2
-tatoeba.awa-eng.eng 231 4970 d9898a996db3
-tatoeba.aze-eng.aze 1000 31763 b0daccaaebea
-tatoeba.aze-eng.eng 1000 27637 7c428a247940
-tatoeba.bel-eng.bel 1000 61876 f474ca183685
-tatoeba.bel-eng.eng 1000 36056 e34d5dffdc15
-tatoeba.ben-eng.ben 1000 65990 ac3385695d6a
-tatoeba.ben-eng.eng 1000 25713 67fbe75fec54
-tatoeba.ber-eng.ber 1000 33513 cfa3f8751c09
-tatoeba.ber-eng.eng 1000 30114 70d5d8d83c19
-tatoeba.bos-eng.bos 354 8716 66f1cf9d0925
-tatoeba.bos-eng.eng 354 9004 cabfe870a406
-tatoeba.bre-eng.bre 1000 26762 1d7f931af5e4
-tatoeba.bre-eng.eng 1000 24318 41979358a546
-tatoeba.bul-eng.bul 1000 65500 f9fa90cf3599
-tatoeba.bul-eng.eng 1000 36779 4b03b3b52ffb
-tatoeba.cat-eng.cat 1000 37589 512c42703dc6
-tatoeba.cat-eng.eng 1000 36226 84cce1bb2e1f
-tatoeba.cbk-eng.cbk 1000 33549 912143ae5618
-tatoeba.cbk-eng.eng 1000 29177 ef6d617bd806
-tatoeba.ceb-eng.ceb 600 18251 767be046e436
-tatoeba.ceb-eng.eng 600 17887 655d1001266a
-tatoeba.ces-eng.ces 1000 32284 0ca1f07a72f5
-tatoeba.ces-eng.eng 1000 32112 ac195f54f697
-tatoeba.cha-eng.cha 137 5676 235129c1e28a
-tatoeba.cha-eng.eng 137 5540 0e5d75335a30
-tatoeba.cmn-eng.cmn 1000 33410 965d033966fc
-tatoeba.cmn-eng.eng 1000 35521 29ba36232488
-tatoeba.cor-eng.cor 1000 23059 ffbbe24eabf4
-tatoeba.cor-eng.eng 1000 21790 8375121e5b98
-tatoeba.csb-eng.csb 253 9199 65348b923548
-tatoeba.csb-eng.eng 253 7988 89260657ab4b
-tatoeba.cym-eng.cym 575 17072 9b39ea9bd808
-tatoeba.cym-eng.eng 575 15507 6b78a8e6537e
-tatoeba.dan-eng.dan 1000 35944 8d8b3c0d8156
-tatoeba.dan-eng.eng 1000 34882 5fee23e7bf54
-tatoeba.deu-eng.deu 1000 57121 edfa6f75a425
-tatoeba.deu-eng.eng 1000 48446 eb9cc83a42f2
-tatoeba.dsb-eng.dsb 479 14715 cb328fa5948d
-tatoeba.dsb-eng.eng 479 13964 3aa1d341d875
-tatoeba.dtp-eng.dtp 1000 34919 d61a4559f6a0
-tatoeba.dtp-eng.eng 1000 30145 1ada19a5e424
-tatoeba.ell-eng.ell 1000 52202 4fb3d3d30bda
-tatoeba.ell-eng.eng 1000 26759 1f630710e718
-tatoeba.epo-eng.eng 1000 41834 f446c78b332c
-tatoeba.epo-eng.epo 1000 43007 a0f49a840224
-tatoeba.est-eng.eng 1000 29732 bb033b105961
-tatoeba.est-eng.est 1000 29996 94856999ef35
-tatoeba.eus-eng.eng 1000 32008 1e80f0174ad5
-tatoeba.eus-eng.eus 1000 34060 4255fb70a6c2
-tatoeba.fao-eng.eng 262 7774 5481a99b039b
-tatoeba.fao-eng.fao 262 8614 299abb1658b8
-tatoeba.fin-eng.eng 1000 35812 322e610359f4
-tatoeba.fin-eng.fin 1000 39857 8db3c734f755
-tatoeba.fra-eng.eng 1000 36291 5634220f8a26
-tatoeba.fra-eng.fra 1000 43727 644172ff9642
-tatoeba.fry-eng.eng 173 6098 222ef1b50e42
-tatoeba.fry-eng.fry 173 6137 2fc95443e777
-tatoeba.gla-eng.eng 829 24905 248f651a1c17
-tatoeba.gla-eng.gla 829 30522 58a3647950c0
-tatoeba.gle-eng.eng 1000 26500 da1952830c7d
-tatoeba.gle-eng.gle 1000 31923 d5f33fb7a98a
-tatoeba.glg-eng.eng 1000 37853 509066bbb163
-tatoeba.glg-eng.glg 1000 38723 b165fd7ca253
-tatoeba.gsw-eng.eng 117 2302 dafa199e25bf
-tatoeba.gsw-eng.gsw 117 2403 6007a6e27732
-tatoeba.heb-eng.eng 1000 35840 73c27ed0f76c
-tatoeba.heb-eng.heb 1000 47660 4a07ca4b8a6f
-tatoeba.hin-eng.eng 1000 34090 adfce2269a55
-tatoeba.hin-eng.hin 1000 88468 15e4fb0a394b
-tatoeba.hrv-eng.eng 1000 33075 e937275feb38
-tatoeba.hrv-eng.hrv 1000 31859 be6bb15973e3
-tatoeba.hsb-eng.eng 483 14204 9bc9399674d9
-tatoeba.hsb-eng.hsb 483 14437 05ddb2c8866c
-tatoeba.hun-eng.eng 1000 33554 5323266e91dd
-tatoeba.hun-eng.hun 1000 35335 56bd0682be8c
-tatoeba.hye-eng.eng 742 24018 f95ae935c26a
-tatoeba.hye-eng.hye 742 44668 5030d8ad769e
-tatoeba.ido-eng.eng 1000 33152 d16dc2e53dee
-tatoeba.ido-eng.ido 1000 32781 6751b92a655f
-tatoeba.ile-eng.eng 1000 25308 5743127146b2
-tatoeba.ile-eng.ile 1000 25372 a5e4f9304110
-tatoeba.ina-eng.eng 1000 41683 a71b750144c5
-tatoeba.ina-eng.ina 1000 45819 f4f5952c0b00
-tatoeba.ind-eng.eng 1000 34875 62a3f5127b60
-tatoeba.ind-eng.ind 1000 39969 4f03cd70cba0
-tatoeba.isl-eng.eng 1000 36662 3e12960758a3
-tatoeba.isl-eng.isl 1000 43159 fd0ba00d801b
-tatoeba.ita-eng.eng 1000 31596 738bf8f981e4
-tatoeba.ita-eng.ita 1000 34237 9b3f369d0ed9
-tatoeba.jav-eng.eng 205 6456 172776353690
-tatoeba.jav-eng.jav 205 7457 ad88399db8f9
-tatoeba.jpn-eng.eng 1000 39239 b42129b34e1b
-tatoeba.jpn-eng.jpn 1000 53844 56040bd69491
-tatoeba.kab-eng.eng 1000 30267 f4e9d9e6d6e3
-tatoeba.kab-eng.kab 1000 32459 a912470ad96c
-tatoeba.kat-eng.eng 746 21193 d70a14aa64fd
-tatoeba.kat-eng.kat 746 50967 6ef69b5efbf3
-tatoeba.kaz-eng.eng 575 17491 0ab684e7032c
-tatoeba.kaz-eng.kaz 575 29687 f20c682582a8
-tatoeba.khm-eng.eng 722 19984 fea8fabec264
-tatoeba.khm-eng.khm 722 54000 45c41f8ea2f5
-tatoeba.kor-eng.eng 1000 35085 f900cf3c9b72
-tatoeba.kor-eng.kor 1000 44054 e550c84184ec
-tatoeba.kur-eng.eng 410 12488 7cec4358a4ef
-tatoeba.kur-eng.kur 410 13089 478b0fd516eb
-tatoeba.kzj-eng.eng 1000 34027 23d41e6211b2
-tatoeba.kzj-eng.kzj 1000 39282 94eaec42d55c
-tatoeba.lat-eng.eng 1000 35993 5d9982f67de2
-tatoeba.lat-eng.lat 1000 33861 dc8bf14fe0db
-tatoeba.lfn-eng.eng 1000 32295 de3b206d5dc1
-tatoeba.lfn-eng.lfn 1000 39195 df11cbb84fc0
-tatoeba.lit-eng.eng 1000 31864 5dfc3ef9437f
-tatoeba.lit-eng.lit 1000 33379 1fa3d054d66d
-tatoeba.lvs-eng.eng 1000 30270 c380ec2f7006
-tatoeba.lvs-eng.lvs 1000 32936 04032a8c2264
-tatoeba.mal-eng.eng 687 21765 4d80cdbb844c
-tatoeba.mal-eng.mal 687 72952 1a896f54f85a
-tatoeba.mar-eng.eng 1000 27890 709d09b697dc
-tatoeba.mar-eng.mar 1000 72652 b2931584fbe6
-tatoeba.max-eng.eng 284 8213 7b8ca880b1b9
-tatoeba.max-eng.max 284 9461 1b76deb55586
-tatoeba.mhr-eng.eng 1000 30840 ee0544549431
-tatoeba.mhr-eng.mhr 1000 54264 a882b273da47
-tatoeba.mkd-eng.eng 1000 30512 0f6275c29c99
-tatoeba.mkd-eng.mkd 1000 53314 8dde3dc54e5b
-tatoeba.mon-eng.eng 440 15716 f8a75164467f
-tatoeba.mon-eng.mon 440 28812 559722662c36
-tatoeba.nds-eng.eng 1000 30549 5c34dfa60d15
-tatoeba.nds-eng.nds 1000 32909 87742c2dd6dc
-tatoeba.nld-eng.eng 1000 35397 3b8836749df5
-tatoeba.nld-eng.nld 1000 37866 d564d4ce1c62
-tatoeba.nno-eng.eng 1000 34294 30a795ce448d
-tatoeba.nno-eng.nno 1000 34278 5a1c185fe5e5
-tatoeba.nob-eng.eng 1000 34016 deedb3cebc89
-tatoeba.nob-eng.nob 1000 34465 0b67d741b2af
-tatoeba.nov-eng.eng 257 6816 7f3a5abd3338
-tatoeba.nov-eng.nov 257 6900 8877783074fe
-tatoeba.oci-eng.eng 1000 29602 a8b7e855fbce
-tatoeba.oci-eng.oci 1000 32150 2b21da72dbe0
-tatoeba.orv-eng.eng 835 24031 7ebde69cccbf
-tatoeba.orv-eng.orv 835 36996 f2e50ada1fcd
-tatoeba.pam-eng.eng 1000 29776 40b46cdce45d
-tatoeba.pam-eng.pam 1000 33688 1e518a5ce369
-tatoeba.pes-eng.eng 1000 34853 b5c6cf8c8d93
-tatoeba.pes-eng.pes 1000 58866 f15537137234
-tatoeba.pms-eng.eng 525 18090 e9e88117fda8
-tatoeba.pms-eng.pms 525 20440 78313c26a468
-tatoeba.pol-eng.eng 1000 34638 d21cca6c6c28
-tatoeba.pol-eng.pol 1000 36510 93e1378a66df
-tatoeba.por-eng.eng 1000 35854 deb4568cfb7b
-tatoeba.por-eng.por 1000 39331 b0c926a232c9
-tatoeba.ron-eng.eng 1000 34494 1064c638220d
-tatoeba.ron-eng.ron 1000 37990 ad5c4a9f4920
-tatoeba.rus-eng.eng 1000 33650 7b26f52d6085
-tatoeba.rus-eng.rus 1000 58822 446ff2cae660
-tatoeba.slk-eng.eng 1000 30429 3f2639abbbd8
-tatoeba.slk-eng.slk 1000 30331 7f8c6a3b47f4
-tatoeba.slv-eng.eng 823 27388 2acd8423aab2
-tatoeba.slv-eng.slv 823 25808 d5da94df8c2d
-tatoeba.spa-eng.eng 1000 34776 89e4470f4572
-tatoeba.spa-eng.spa 1000 37490 f9628cea4048
-tatoeba.sqi-eng.eng 1000 34531 3c6bb4206f56
-tatoeba.sqi-eng.sqi 1000 38615 8c21a43c4253
-tatoeba.srp-eng.eng 1000 33032 1ca4b0be067c
-tatoeba.srp-eng.srp 1000 40083 cf94fd118b84
-tatoeba.swe-eng.eng 1000 30029 50fdff247854
-tatoeba.swe-eng.swe 1000 32219 9b2a15609f8c
-tatoeba.swg-eng.eng 112 3210 d7390e0640b1
-tatoeba.swg-eng.swg 112 3511 145d8b70802f
-tatoeba.swh-eng.eng 390 10822 e8539647caff
-tatoeba.swh-eng.swh 390 9645 1c672915446c
-tatoeba.tam-eng.eng 307 8888 e7c5106acdd1
-tatoeba.tam-eng.tam 307 30553 bde87fb1dded
-tatoeba.tat-eng.eng 1000 33722 8c74036c1d70
-tatoeba.tat-eng.tat 1000 58824 26bd52530c11
-tatoeba.tel-eng.eng 234 6806 1efc2ef57d9b
-tatoeba.tel-eng.tel 234 18337 7e1a1bcd106c
-tatoeba.tgl-eng.eng 1000 31632 e7c9beda3f30
-tatoeba.tgl-eng.tgl 1000 36506 f99165dc0519
-tatoeba.tha-eng.eng 548 18439 2881c82d2c5f
-tatoeba.tha-eng.tha 548 44759 65c7b3c01a56
-tatoeba.tuk-eng.eng 203 4584 e9050787bd9d
-tatoeba.tuk-eng.tuk 203 4638 de146697aea5
-tatoeba.tur-eng.eng 1000 34278 a768df7dd3d1
-tatoeba.tur-eng.tur 1000 37607 1ffa0acc0060
-tatoeba.tzl-eng.eng 104 2150 66cdcc256695
-tatoeba.tzl-eng.tzl 104 2093 543d203fc3ab
-tatoeba.uig-eng.eng 1000 32161 186b73449aca
-tatoeba.uig-eng.uig 1000 57891 0d69dc4f7bea
-tatoeba.ukr-eng.eng 1000 29851 f0df48c6911c
-tatoeba.ukr-eng.ukr 1000 52080 7d11ce165460
-tatoeba.urd-eng.eng 1000 31893 dab35fda3f73
-tatoeba.urd-eng.urd 1000 56819 2efc22dc6188
-tatoeba.uzb-eng.eng 428 11203 251736984128
-tatoeba.uzb-eng.uzb 428 13569 553247158454
-tatoeba.vie-eng.eng 1000 38686 a1f60bd8ae6c
-tatoeba.vie-eng.vie 1000 52721 6dbb02d778b0
-tatoeba.war-eng.eng 1000 33354 6e377e03ee29
-tatoeba.war-eng.war 1000 38472 3349a3c8c229
-tatoeba.wuu-eng.eng 1000 38391 576cbe9a7644
-tatoeba.wuu-eng.wuu 1000 36435 72b3261f8acd
-tatoeba.xho-eng.eng 142 3758 88bc39204f33
-tatoeba.xho-eng.xho 142 3669 a98016214a4e
-tatoeba.yid-eng.eng 848 27576 d6c5c87e0a3d
-tatoeba.yid-eng.yid 848 53228 cfbf9d77cb47
-tatoeba.yue-eng.eng 1000 38646 a96000ddf71d
-tatoeba.yue-eng.yue 1000 36440 09c6fb4a35e2
-tatoeba.zsm-eng.eng 1000 36411 ff0d1e56b9a1
-tatoeba.zsm-eng.zsm 1000 42798 d72274770693
-[sts17]
-Readme.txt 22 986 888196258e07
-STS.ar-ar.txt 250 32252 d6d28b154c04
-STS.en-ar.txt 250 28216 6a0b05fe7d30
-STS.en-de.txt 250 23745 a152aaa71a90
-STS.en-en.txt 250 24419 a7d7a6eb1e54
-STS.en-tr.txt 250 24607 18e8cfaec82f
-STS.es-en.txt 250 26218 7a36aac0fe81
-STS.es-es.txt 250 28546 5482fac30aa3
-STS.fr-en.txt 250 26080 cf1dc0d54932
-STS.it-en.txt 250 25981 65c25db633f9
-STS.nl-en.txt 250 25200 e5a5ee7ac018
-[sts17-semeval]
-STS2017.eval.v1.1/LICENSE.txt 17 943 cc776de72fe6 Sts2017.eval.v1.1.zip!
-STS2017.eval.v1.1/README.txt 54 1519 5c3aa707d942 Sts2017.eval.v1.1.zip!
-STS2017.eval.v1.1/STS.input.track1.ar-ar.txt 250 30019 a4f24daa03de Sts2017.eval.v1.1.zip!
-STS2017.eval.v1.1/STS.input.track2.ar-en.txt 250 25968 e70c95463233 Sts2017.eval.v1.1.zip!
-STS2017.eval.v1.1/STS.input.track3.es-es.txt 250 26296 9daa6bf43dcd Sts2017.eval.v1.1.zip!
-STS2017.eval.v1.1/STS.input.track4a.es-en.txt 250 23968 312de93aa424 Sts2017.eval.v1.1.zip!
-STS2017.eval.v1.1/STS.input.track4b.es-en.txt 250 60862 caadaa457aa5 Sts2017.eval.v1.1.zip!
-STS2017.eval.v1.1/STS.input.track5.en-en.txt 250 22169 8d493844c101 Sts2017.eval.v1.1.zip!
-STS2017.eval.v1.1/STS.input.track6.tr-en.txt 500 45317 3054157d3d25 Sts2017.eval.v1.1.zip!
-STS2017.gs/STS.gs.track1.ar-ar.txt 250 2250 4a7ad1eb5219 Sts2017.gs.zip!
-STS2017.gs/STS.gs.track2.ar-en.txt 250 2250 e37e117a1623 Sts2017.gs.zip!
-STS2017.gs/STS.gs.track3.es-es.txt 250 2250 96f9d7914e31 Sts2017.gs.zip!
-STS2017.gs/STS.gs.track4a.es-en.txt 250 2250 043319c5223d Sts2017.gs.zip!
-STS2017.gs/STS.gs.track4b.es-en.txt 250 500 67e226bbd2b0 Sts2017.gs.zip!
-STS2017.gs/STS.gs.track5.en-en.txt 250 2250 a767d322cc3e Sts2017.gs.zip!
-STS2017.gs/STS.gs.track6.tr-en.txt 250 2250 f0aceb6d7337 Sts2017.gs.zip!
-Sts2017.eval.v1.1.zip - 87902 29abfa07b461
-Sts2017.gs.zip - 3138 80d7636119de
-[stsb]
-LICENSE.txt 136 6641 3dfc3217395f Stsbenchmark.tar.gz!stsbenchmark/
-Stsbenchmark.tar.gz - 409630 557a86abbd2b
-correlation.pl 119 2119 64cba57b061b Stsbenchmark.tar.gz!stsbenchmark/
-readme.txt 174 5994 e9488363d211 Stsbenchmark.tar.gz!stsbenchmark/
-sts-dev.csv 1500 255680 5d7e944d8b02 Stsbenchmark.tar.gz!stsbenchmark/
-sts-test.csv 1379 282419 affe45928a66 Stsbenchmark.tar.gz!stsbenchmark/
-sts-train.csv 5749 901177 0f71910b59aa Stsbenchmark.tar.gz!stsbenchmark/
-[stsb-multi-mt]
-LICENSE 125 6456 c1453eb5164e /LICENSE
-README.md 59 4067 6516782bf29a /README.md
-stsb-de-dev.csv 1500 242726 40ddf84ce3d2
-stsb-de-test.csv 1379 188602 a92ce1015b20
-stsb-de-train.csv 5749 847845 7a393283b1ec
-stsb-en-dev.csv 1500 204675 d29586e96558
-stsb-en-test.csv 1379 158891 11523b625219
-stsb-en-train.csv 5749 708863 e1e84fec60bb
-stsb-es-dev.csv 1500 240097 7afece0711ad
-stsb-es-test.csv 1379 189142 2b6f60e63f19
-stsb-es-train.csv 5749 864921 c0b1e809c1d5
-stsb-fr-dev.csv 1500 249002 d9f0ed00811d
-stsb-fr-test.csv 1379 195020 f7da31a1d885
-stsb-fr-train.csv 5749 888493 29cece1d7e71
-stsb-it-dev.csv 1500 237958 ee6435537682
-stsb-it-test.csv 1379 186156 e6f0be0552dd
-stsb-it-train.csv 5749 849516 2e6563f62deb
-stsb-nl-dev.csv 1500 229492 d2b2a895824d
-stsb-nl-test.csv 1379 177327 a0ee96b6ee9e
-stsb-nl-train.csv 5749 810934 4d60f75ec8e7
-"""
+# The file table, package data: one row per file, tab-separated, with a header. Columns: the data set, the
+# file's name within it, lines ("-" for binary), bytes, SHA-256 prefix, and an optional source: "/path" (a path
+# from the repository's root instead of repo_dir) or "archive!prefix" (extracted from that archive of the same
+# data set, member = prefix + name).
+_FILE_TABLE = "data_files.tsv"
 
 
-def _parse_table(table: str) -> dict[str, DatasetInfo]:
+def _read_file_table() -> dict[str, list[list[str]]]:
+    """The rows of the file table (``kit/data_files.tsv``) by data set, in the table's order."""
+    text = resources.files("kit").joinpath(_FILE_TABLE).read_text(encoding="utf-8")
+    header, *body = text.splitlines()
+    columns = header.split("\t")
     rows: dict[str, list[list[str]]] = {}
-    current = None
-    for line in table.strip().splitlines():
-        if line.startswith("["):
-            current = line.strip("[]")
-            rows[current] = []
-        elif line.strip():
-            rows[current].append(line.split())  # type: ignore[index]
+    for number, line in enumerate(body, start=2):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        fields += [""] * (len(columns) - len(fields))  # an empty last column may lose its tab
+        if len(fields) != len(columns):
+            raise DataFormatError(
+                f"{_FILE_TABLE}:{number}: expected {len(columns)} columns, got {len(fields)}"
+            )
+        rows.setdefault(fields[0], []).append(fields[1:])
+    return rows
+
+
+def _parse_table(rows: dict[str, list[list[str]]]) -> dict[str, DatasetInfo]:
     out = {}
     for name, spec in _SPECS.items():
         repository, commit, repo_dir = spec["repository"], spec["commit"], spec["repo_dir"]
         files = []
         for fields in rows[name]:
             fname, lines, size, sha = fields[:4]
-            source = fields[4] if len(fields) > 4 else ""
+            source = fields[4]
             member_of = None
             if "!" in source:
                 archive, prefix = source.split("!", 1)
@@ -772,7 +456,7 @@ def _parse_table(table: str) -> dict[str, DatasetInfo]:
     return out
 
 
-_CATALOG: dict[str, DatasetInfo] = _parse_table(_FILE_TABLE)
+_CATALOG: dict[str, DatasetInfo] = _parse_table(_read_file_table())
 
 
 def dataset_names() -> list[str]:
