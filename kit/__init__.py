@@ -9,7 +9,7 @@ The package follows the pipeline, one concept per module:
 ``kit.parallel``       parallel sentences: load, clean, guard against evaluation leakage
 ``kit.teacher``        teacher labelling: batched, length-sorted, cached on disk
 ``kit.student``        student construction: pooling, projection, Normalize, frozen/trimmed vocab
-``kit.train``          distillation with sentence-transformers' trainer; presets; resume
+``kit.train``          distillation: presets, data, callbacks, trainer, report; ``distill`` (a package)
 ``kit.evaluation``     STS2017, STSb, Tatoeba, translation accuracy / MSE, comparison tables
 ``kit.visualize``      UMAP views of aligned spaces and alignment figures (plotly)
 ``kit.widgets``        ipywidgets explorers for the notebooks

@@ -663,8 +663,8 @@ def report_figure(report: Any, *, title: str = "Pairs per language after each st
 
 
 def history_rows(source: Any) -> list[dict[str, float]]:
-    """Logged rows of a run from a ``MetricsHistory`` callback, a list of rows, a results dict, a
-    ``results.json`` path or a run folder.
+    """Logged rows of a run from a callback with ``rows`` (:class:`LiveCurves`), a list of rows, a results dict,
+    a ``results.json`` path or a run folder.
 
     >>> history_rows([{"step": 5, "loss": 0.1}])
     [{'step': 5, 'loss': 0.1}]

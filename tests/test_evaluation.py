@@ -386,7 +386,7 @@ def test_evaluate_results_and_cli_outputs(minilm, kit_cache, cache_root, tmp_pat
     assert "| all-MiniLM-L6-v2 | this run | 50.9 | -4.3 |" in printed
     assert "| distiluse-base-multilingual-cased | published |" in printed
     data = json.loads((out / "results.json").read_text())
-    assert {"sentence-transformers", "torch", "transformers", "kit"} <= set(data["versions"])
+    assert {"sentence_transformers", "torch", "transformers", "kit"} <= set(data["versions"])
     assert data["config"]["tasks"] == ["sts17"]
     assert data["results"][0]["counts"]["en-de"] == 250
     assert (out / "results.csv").read_text().startswith("model,task,column,value,n")
