@@ -52,7 +52,8 @@ def main() -> None:
         config = config.replace(teacher=args.teacher)
     train, _dev, _counts = load_parallel_data(config, verbose=False)
     english = list(train["english"])
-    teacher_name = config.teacher_spec.model
+    (spec,) = config.teacher_specs  # one teacher: its plain encode is the baseline
+    teacher_name = spec.model
     print(
         f"{len(english)} English sides ({len(set(english))} unique) of the {config.name} preset's pairs;"
         f" teacher {config.teacher} ({teacher_name})"

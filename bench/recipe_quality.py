@@ -105,8 +105,8 @@ def main() -> None:
             from layer_drop import layer_dropped_student, parse_layers
 
             full = PRESETS["cpu"].replace(**overrides)
-            if full.teacher_spec.is_self:
-                overrides["teacher"] = full.teacher_spec.model
+            # The layer-dropped student learns the full one: "self" must name the full student.
+            overrides["teacher"] = "+".join(f"{spec.model}*{spec.weight:g}" for spec in full.teacher_specs)
             keep = parse_layers(args.keep_layers)
             overrides["student"] = str(layer_dropped_student(full.student, keep, Path(tmp) / "student"))
             print(

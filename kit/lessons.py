@@ -180,14 +180,16 @@ def sts_models(config: Any, distilled: str | os.PathLike) -> dict[str, Any]:
     >>> list(sts_models(PRESETS["cpu"], "runs/x/model"))
     ['English teacher: all-MiniLM-L6-v2', 'teacher = base student: multilingual-e5-small', 'distilled student']
     """
-    teacher = config.teacher_spec.model
+    teachers = [spec.model for spec in config.teacher_specs]
     models: dict[str, Any] = {}
-    if "all-MiniLM-L6-v2" not in (teacher, config.student):
+    if "all-MiniLM-L6-v2" not in (*teachers, config.student):
         models["English teacher: all-MiniLM-L6-v2"] = "all-MiniLM-L6-v2"
-    if teacher == config.student:
-        models[f"teacher = base student: {teacher}"] = teacher
-    else:
-        models[f"teacher: {teacher}"] = teacher
+    for teacher in teachers:
+        if teacher == config.student:
+            models[f"teacher = base student: {teacher}"] = teacher
+        else:
+            models[f"teacher: {teacher}"] = teacher
+    if config.student not in teachers:
         models[f"base student: {config.student}"] = config.student
     models["distilled student"] = str(distilled)
     return models

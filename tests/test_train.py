@@ -445,9 +445,9 @@ def test_history_rows_are_the_trainers_log_with_the_step_first():
 
 def test_self_teacher_is_decoded_in_one_place():
     from kit import lessons
-    from kit.train import SELF_TEACHER, teacher_spec
+    from kit.train import SELF_TEACHER, teacher_specs
 
-    spec = PRESETS["cpu"].teacher_spec
+    (spec,) = PRESETS["cpu"].teacher_specs
     assert PRESETS["cpu"].teacher == SELF_TEACHER
     assert (spec.model, spec.name, spec.normalize, spec.is_self) == (
         "multilingual-e5-small",
@@ -455,7 +455,17 @@ def test_self_teacher_is_decoded_in_one_place():
         True,
         True,
     )
-    assert teacher_spec("all-mpnet-base-v2", "x") == ("all-mpnet-base-v2", "all-mpnet-base-v2", None, False)
+    assert teacher_specs("all-mpnet-base-v2", "x") == (
+        ("all-mpnet-base-v2", "all-mpnet-base-v2", None, False, 1.0),
+    )
+    combined = teacher_specs("self*3+use-multilingual", "x")
+    assert [(t.model, t.is_self, t.weight) for t in combined] == [
+        ("x", True, 3.0),
+        ("use-multilingual", False, 1.0),
+    ]
+    for bad in ("self*0+use-multilingual", "self*x", "self+", "self*-1"):
+        with pytest.raises(KitError, match="argument 'teacher'"):
+            PRESETS["smoke"].replace(teacher=bad)
     # The notebooks' FAST config is a preset like the others.
     assert lessons.lesson_config(True) == PRESETS["notebook-fast"]
     assert PRESETS["notebook-fast"].languages == lessons.FAST_LANGUAGES

@@ -40,7 +40,7 @@ from kit.train.callbacks import (
     WeightInterpolation,
     interpolate_weights,
 )
-from kit.train.config import PRESETS, SELF_TEACHER, DistillConfig, TeacherSpec, preset, teacher_spec
+from kit.train.config import PRESETS, SELF_TEACHER, DistillConfig, TeacherSpec, preset, teacher_specs
 from kit.train.data import load_parallel_data
 from kit.train.dev import dev_evaluator, dev_metrics
 from kit.train.pipeline import DistillResult, build_teacher, distill
@@ -79,7 +79,7 @@ __all__ = [
     "load_parallel_data",
     "preset",
     "sts17_report",
-    "teacher_spec",
+    "teacher_specs",
     "training_arguments",
     "training_attention",
     "use_bf16",

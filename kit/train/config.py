@@ -2,12 +2,12 @@
 
 Everything that defines a distillation run is one dataclass, recorded whole in ``results.json``. A preset is a
 named, commented config; :func:`preset` hands out a copy. The ``teacher`` field is a model name or
-:data:`SELF_TEACHER`; :func:`teacher_spec` (and ``DistillConfig.teacher_spec``) is the one place that says
-what that sentinel means.
+:data:`SELF_TEACHER`, or several combined; :func:`teacher_specs` (and ``DistillConfig.teacher_specs``) is the
+one place that says what they mean.
 
 Example::
 
-    >>> preset("smoke").teacher_spec.model
+    >>> preset("smoke").teacher_specs[0].model
     'multilingual-e5-small'
     >>> sorted(PRESETS)
     ['cpu', 'gpu', 'notebook-fast', 'smoke']
@@ -21,34 +21,57 @@ from typing import Any, NamedTuple
 
 from kit.errors import KitError
 
-__all__ = ["PRESETS", "SELF_TEACHER", "DistillConfig", "TeacherSpec", "preset", "teacher_spec"]
+__all__ = ["PRESETS", "SELF_TEACHER", "DistillConfig", "TeacherSpec", "preset", "teacher_specs"]
 
 SELF_TEACHER = "self"  # the teacher is the base student's own (frozen) English side
 
 
 class TeacherSpec(NamedTuple):
-    """What a config's ``teacher`` setting loads: see :func:`teacher_spec`."""
+    """One teacher of a config's ``teacher`` setting: see :func:`teacher_specs`."""
 
     model: str  # the model to load
     name: str  # the name its labels are cached and shown under
     normalize: bool | None  # unit targets: True, or None to follow the model (kit.teacher.Teacher)
     is_self: bool  # the teacher is the base student's own English side
+    weight: float = 1.0  # its share of a combined teacher (kit.teacher.CombinedTeacher)
 
 
-def teacher_spec(teacher: str, student: str) -> TeacherSpec:
-    """Decode a ``teacher`` setting: :data:`SELF_TEACHER` is the base student, cached as ``self--<student>``.
+def teacher_specs(teacher: str, student: str) -> tuple[TeacherSpec, ...]:
+    """Decode a ``teacher`` setting into the teachers it names, the one place that says what ``"self"`` means.
 
-    With no English teacher to imitate, distillation from ``"self"`` only pulls translations onto their English
-    sentence. Any other value is a model name, cached under that name.
+    - :data:`SELF_TEACHER` is the base student's own English side, cached as ``self--<student>``: with no
+      English teacher to imitate, distillation only pulls translations onto their English sentence;
+    - any other value is a model name (a SentenceTransformer, or a reference encoder such as
+      ``use-multilingual``), cached under that name;
+    - teachers joined with ``+`` are combined, each with an optional weight after ``*`` (default 1): the
+      targets are their unit vectors side by side, scaled by √(weight / total), so the student learns the
+      weighted mean of their cosines (``"self*0.6+use-multilingual*0.4"``: mUSE's cross-lingual geometry
+      beside the student's own English).
 
-    >>> teacher_spec("self", "multilingual-e5-small")
-    TeacherSpec(model='multilingual-e5-small', name='self--multilingual-e5-small', normalize=True, is_self=True)
-    >>> teacher_spec("all-MiniLM-L6-v2", "multilingual-e5-small").model
-    'all-MiniLM-L6-v2'
+    >>> teacher_specs("self", "multilingual-e5-small")
+    (TeacherSpec(model='multilingual-e5-small', name='self--multilingual-e5-small', normalize=True, is_self=True, weight=1.0),)
+    >>> [(t.model, t.weight) for t in teacher_specs("self*0.6+use-multilingual*0.4", "multilingual-e5-small")]
+    [('multilingual-e5-small', 0.6), ('use-multilingual', 0.4)]
     """
-    if teacher == SELF_TEACHER:
-        return TeacherSpec(student, f"self--{student}", True, True)
-    return TeacherSpec(teacher, teacher, None, False)
+    specs = []
+    for part in str(teacher).split("+"):
+        name, star, weight_text = part.strip().partition("*")
+        name = name.strip()
+        try:
+            weight = float(weight_text) if star else 1.0
+        except ValueError:
+            weight = float("nan")
+        if not name or not weight > 0 or weight == float("inf"):
+            raise KitError(
+                f"argument 'teacher': cannot read {part.strip()!r} in {teacher!r}; write a model name or 'self', "
+                "or several joined with '+', each with an optional weight > 0 after '*', "
+                "e.g. 'self*0.6+use-multilingual*0.4'"
+            )
+        if name == SELF_TEACHER:
+            specs.append(TeacherSpec(student, f"self--{student}", True, True, weight))
+        else:
+            specs.append(TeacherSpec(name, name, None, False, weight))
+    return tuple(specs)
 
 
 @dataclass
@@ -100,6 +123,7 @@ class DistillConfig:
 
     def __post_init__(self) -> None:
         # Checked here, not when training starts, so a bad value fails before minutes of data and labels.
+        teacher_specs(self.teacher, self.student)
         if self.micro_batches < 1 or self.batch_size % self.micro_batches:
             raise KitError(
                 f"micro_batches={self.micro_batches} must be ≥ 1 and divide batch_size={self.batch_size}"
@@ -115,13 +139,13 @@ class DistillConfig:
             )
 
     @property
-    def teacher_spec(self) -> TeacherSpec:
-        """The teacher to load and its cache name, with ``"self"`` decoded (:func:`teacher_spec`).
+    def teacher_specs(self) -> tuple[TeacherSpec, ...]:
+        """The teachers to load with their cache names and weights, ``"self"`` decoded (:func:`teacher_specs`).
 
-        >>> PRESETS["cpu"].teacher_spec.is_self, PRESETS["gpu"].teacher_spec.model
+        >>> PRESETS["cpu"].teacher_specs[0].is_self, PRESETS["gpu"].teacher_specs[0].model
         (True, 'all-mpnet-base-v2')
         """
-        return teacher_spec(self.teacher, self.student)
+        return teacher_specs(self.teacher, self.student)
 
     def replace(self, **changes: Any) -> DistillConfig:
         """A copy with some fields changed; a new ``languages`` keeps only the oversampling of those languages.

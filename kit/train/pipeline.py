@@ -108,14 +108,25 @@ def distill(
 
 
 def build_teacher(config: DistillConfig):
-    """The teacher of a config (:attr:`DistillConfig.teacher_spec` says what ``"self"`` loads)."""
-    from kit.teacher import Teacher
+    """The teacher of a config (:attr:`DistillConfig.teacher_specs` says what ``"self"`` and ``+`` mean)."""
+    from kit.teacher import CombinedTeacher, Teacher
 
     # Labelling is inference: bf16 wherever the hardware multiplies it natively, whatever the training
     # precision, so that recipes which train differently still share the same cached labels.
     precision = "bf16" if hardware_bf16() else "float32"
-    spec = config.teacher_spec
-    return Teacher(spec.model, name=spec.name, normalize=spec.normalize, precision=precision)
+
+    def one(spec):
+        # A reference encoder (mUSE, numpy) has no bf16 path; it labels in float32.
+        from kit.sources import get_spec
+
+        known = get_spec(spec.model)
+        own = precision if known is None or known.kind != "encoder" else "float32"
+        return Teacher(spec.model, name=spec.name, normalize=spec.normalize, precision=own)
+
+    specs = config.teacher_specs
+    if len(specs) == 1:
+        return one(specs[0])
+    return CombinedTeacher([one(spec) for spec in specs], [spec.weight for spec in specs])
 
 
 # ---------------------------------------------------------------------------------------------- steps

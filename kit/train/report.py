@@ -19,7 +19,7 @@ from typing import Any
 
 from kit._io import write_json
 from kit._versions import versions
-from kit.train.config import DistillConfig, teacher_spec
+from kit.train.config import DistillConfig, teacher_specs
 
 __all__ = ["final_evaluation", "history", "results_record", "sts17_report", "write_results"]
 
@@ -106,10 +106,10 @@ def sts17_report(record: dict[str, Any]) -> str:
         f"distilled ({config['name']})": row(record),
         f"base student ({config['student']})": row(record["baseline"]),
     }
-    teacher = config["teacher"]
-    if teacher_spec(teacher, config["student"]).is_self:
-        rows["teacher = the base student's English side"] = row(record["baseline"])
-    for name in dict.fromkeys([teacher, "all-MiniLM-L6-v2", "use-multilingual"]):
+    specs = teacher_specs(config["teacher"], config["student"])
+    if any(spec.is_self for spec in specs):
+        rows["teacher: the base student's English side"] = row(record["baseline"])
+    for name in dict.fromkeys([*(spec.model for spec in specs), "all-MiniLM-L6-v2", "use-multilingual"]):
         reference = measured_baseline(name)
         if reference is not None:
             rows[f"{reference.model}"] = {**reference.scores, "tatoeba": None}
