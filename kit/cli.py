@@ -28,7 +28,10 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
         "--model", action="append", required=True, help="model name, folder, or registry name (repeatable)"
     )
     p.add_argument(
-        "--tasks", default="sts17", help="comma-separated: sts17, stsb, tatoeba, flores (default: sts17)"
+        "--tasks",
+        default="sts17",
+        help="comma-separated: sts17, stsb, stsb-dev-cross (the dev task recipes are chosen on), tatoeba, flores "
+        "(default: sts17)",
     )
     p.add_argument(
         "--languages",
@@ -63,7 +66,12 @@ def _add_distill(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("distill", help="distil a multilingual student from an English teacher")
     p.add_argument("--preset", default="smoke", help="smoke | cpu | gpu | notebook-fast")
     p.add_argument("--out", required=True, help="output folder (model, checkpoints, results.json)")
-    p.add_argument("--teacher", default=None, help="teacher model name (default: the preset's)")
+    p.add_argument(
+        "--teacher",
+        default=None,
+        help="teacher: a model name, 'self' (the student's own English side), or several combined with '+' and "
+        "optional weights, e.g. 'self*0.6+use-multilingual*0.4' (default: the preset's)",
+    )
     p.add_argument("--student", default=None, help="student model name (default: the preset's)")
     p.add_argument("--languages", default=None, help="comma-separated ISO codes, e.g. de,es,fr")
     p.add_argument("--data", default=None, help="tatoeba-challenge | hub:<dataset id> | path to a TSV file")
