@@ -41,6 +41,7 @@ from sentence_transformers.base.sampler import DefaultBatchSampler
 from transformers import TrainerCallback
 from transformers.trainer_utils import get_last_checkpoint
 
+from kit import static
 from kit.config import cpu_has_native_bf16
 from kit.errors import KitError
 
@@ -177,6 +178,25 @@ PRESETS: dict[str, DistillConfig] = {
         wise_alpha=0.7,
         eval_steps=200,
         save_steps=100,
+    ),
+    # A static student (kit.static): e5-small's own token table, averaged, no attention; a step costs
+    # milliseconds, so it sees every pair many times. Large batches and an embedding-sized learning rate;
+    # no weight decay (it would shrink the rows a batch does not touch). Chosen on dev data: bench/README.md.
+    "static": DistillConfig(
+        name="static",
+        teacher=SELF_TEACHER,
+        student="static:multilingual-e5-small",
+        data="tatoeba-challenge+stsb-multi-mt",
+        max_pairs_per_language=11000,
+        group_by_length=False,
+        batch_size=256,
+        learning_rate=0.05,
+        epochs=5,
+        warmup_ratio=0.05,
+        weight_decay=0.0,
+        eval_steps=500,
+        save_steps=1000,
+        logging_steps=50,
     ),
     # Paper scale for a GPU: XLM-R-sized data from the hub (TED2020 talks), fp16/bf16 automatically.
     "gpu": DistillConfig(
@@ -648,8 +668,9 @@ def build_teacher(config: DistillConfig):
     # Labelling is inference: bf16 wherever the hardware multiplies it natively, whatever the training
     # precision, so that recipes which train differently still share the same cached labels.
     precision = "bf16" if hardware_bf16() else "float32"
-    if config.teacher == SELF_TEACHER:
-        return Teacher(config.student, name=f"self--{config.student}", normalize=True, precision=precision)
+    if config.teacher == SELF_TEACHER:  # a static student's self-teacher is the transformer it starts from
+        base = static.base_model(config.student)
+        return Teacher(base, name=f"self--{base}", normalize=True, precision=precision)
     return Teacher(config.teacher, precision=precision)
 
 
@@ -791,6 +812,7 @@ def distill(
         max_seq_length=config.max_seq_length,
     )
     check_compatible(student, teacher.dim, teacher.normalize)
+    static_report = static.prepare(student, config, train, dev) if static.is_static(config.student) else None
     if config.dropout is not None:
         set_dropout(student, config.dropout)
     projection_fit = None
@@ -847,7 +869,7 @@ def distill(
         student.save(str(model_path))
         if config.evaluate_tasks:
             metrics.update(_final_evaluation(student, config))
-            baseline.update(_final_evaluation(config.student, config))
+            baseline.update(_final_evaluation(static.baseline(config.student), config))
         memory.mark("final evaluation")
         record = {
             **metrics,
@@ -856,6 +878,7 @@ def distill(
             "data": counts,
             "teacher_labels": teacher.stats,
             "projection_fit": projection_fit,
+            "static_vocabulary": static_report,
             "history": history.rows,
             "stopped_by_time_budget": bool(budget and budget.stopped_at),
             "resumed_from": last,
