@@ -2,7 +2,7 @@
 
 Commands::
 
-    python -m kit distill  --preset smoke|cpu|gpu --out DIR [--teacher ...] [--student ...] [--languages ...]
+    python -m kit distill  --preset smoke|cpu|static|gpu --out DIR [--teacher ...] [--student ...] [--languages ...]
     python -m kit evaluate --model A --model B [--tasks sts17,stsb,tatoeba] [--out results/]
     python -m kit models   # the model names the kit resolves, and whether each is available offline
     python -m kit data     # the data sets of the catalog, and whether each is present in the data dir
@@ -59,7 +59,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
 
 def _add_distill(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("distill", help="distil a multilingual student from an English teacher")
-    p.add_argument("--preset", default="smoke", help="smoke | cpu | gpu")
+    p.add_argument("--preset", default="smoke", help="smoke | cpu | static | gpu")
     p.add_argument("--out", required=True, help="output folder (model, checkpoints, results.json)")
     p.add_argument("--teacher", default=None, help="teacher model name (default: the preset's)")
     p.add_argument("--student", default=None, help="student model name (default: the preset's)")

@@ -190,8 +190,12 @@ def trim_vocabulary(model: SentenceTransformer, texts: Iterable[str]) -> TrimRep
         seen.update(encoding.ids)
     vocab = spec["model"]["vocab"]
     characters = set("".join(texts))
+    # Single characters (bare and word-initial, and the word marker "▁" itself): every word spelt with the
+    # characters of ``texts`` still has a segmentation.
     singles = {
-        i for i, (piece, _) in enumerate(vocab) if len(s := piece.lstrip("▁")) == 1 and s in characters
+        i
+        for i, (piece, _) in enumerate(vocab)
+        if len(s := piece.lstrip("▁")) <= 1 and (not s or s in characters)
     }
     special = {token["id"] for token in spec["added_tokens"]} | {spec["model"]["unk_id"]}
     keep = sorted(seen | singles | special)
