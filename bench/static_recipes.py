@@ -33,7 +33,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--name", required=True)
     parser.add_argument("--set", default="{}", help="JSON: fields of the static preset to change")
-    parser.add_argument("--test", action="store_true", help="also STS2017 + LASER Tatoeba-7 (the chosen recipe)")
+    parser.add_argument(
+        "--test", action="store_true", help="also STS2017 + LASER Tatoeba-7 (the chosen recipe)"
+    )
     parser.add_argument("--runs", default="runs/static_recipes", help="folder for the runs")
     parser.add_argument("--report", default=str(Path(__file__).parent / "reports" / "static_recipes.jsonl"))
     args = parser.parse_args()

@@ -276,20 +276,23 @@ def stsb_dev(model, languages: Iterable[str] = ("de", "es", "fr", "it", "nl"), b
 
 
 def lesson_config(fast: bool, **changes):
-    """The config notebook 07 trains: the ``static`` preset, or in FAST mode (about a minute on 2 cores) three
-    languages, 1,000 pairs each and 150 steps of 64 pairs."""
-    from kit.lessons import FAST_LANGUAGES
+    """The config notebook 07 trains: the ``static`` preset, or in FAST mode its first 1,000 pairs per language
+    and 300 steps of 64 pairs at lr 0.01. Same data, languages and seed as the preset, so the FAST pairs are a
+    subset of the preset's and share its cached teacher labels.
+
+    Measured at this size (dev data): lr 0.01 → dev translation accuracy 0.31 → 0.49; lr 0.05 and 0.2 with
+    300 pairs per language and 150 steps fell to 0.30 and 0.25 (small data: a large step moves the few trained
+    rows away from the untrained ones a dev sentence also uses)."""
     from kit.train import PRESETS
 
     config = PRESETS["static"]
     if fast:
         config = config.replace(
             name="notebook-static-fast",
-            languages=FAST_LANGUAGES,
-            data="tatoeba-challenge",
             max_pairs_per_language=1000,
             batch_size=64,
-            max_steps=150,
+            learning_rate=0.01,
+            max_steps=300,
             eval_steps=50,
             save_steps=10**6,
             logging_steps=10,
@@ -352,3 +355,33 @@ def benchmark_sentences(languages: Iterable[str], limit: int = 10_000) -> list[s
     texts = [text for p in pairs for couple in zip(p.sentences, p.english, strict=True) for text in couple]
     step = max(1, len(texts) // limit)
     return texts[::step][:limit]
+
+
+class MSEWithContrast(torch.nn.Module):
+    """The distillation MSE plus ``weight`` × a contrastive term on the parallel pairs (in-batch negatives:
+    each English sentence must be closer to its own translation than to the batch's other translations).
+
+    ``config.extra["contrastive"] = weight`` selects it in :func:`kit.train.distill` (see :func:`loss`).
+    The MSE of unit vectors is ~1e-4..1e-3 per dimension and the ranking loss is ~1..5, hence small weights.
+    """
+
+    def __init__(self, model, weight: float, scale: float = 20.0) -> None:
+        from sentence_transformers.sentence_transformer.losses import MSELoss, MultipleNegativesRankingLoss
+
+        super().__init__()
+        self.model = model
+        self.weight = weight
+        self.mse = MSELoss(model)
+        self.ranking = MultipleNegativesRankingLoss(model, scale=scale)
+
+    def forward(self, sentence_features, labels):
+        return self.mse(sentence_features, labels) + self.weight * self.ranking(sentence_features, labels)
+
+
+def loss(config, student):
+    """The training loss of a config: ``MSELoss`` (the paper's), or :class:`MSEWithContrast` when
+    ``config.extra["contrastive"]`` is set."""
+    from sentence_transformers.sentence_transformer.losses import MSELoss
+
+    weight = config.extra.get("contrastive")
+    return MSEWithContrast(student, float(weight)) if weight else MSELoss(student)

@@ -187,7 +187,7 @@ PRESETS: dict[str, DistillConfig] = {
         teacher=SELF_TEACHER,
         student="static:multilingual-e5-small",
         data="tatoeba-challenge+stsb-multi-mt",
-        max_pairs_per_language=11000,
+        max_pairs_per_language=6000,
         group_by_length=False,
         batch_size=256,
         learning_rate=0.05,
@@ -781,7 +781,6 @@ def distill(
     Rerunning with the same ``out_dir`` resumes from the last checkpoint (the data order, labels and seed
     are the same, so the step count continues where the interrupted run stopped).
     """
-    from sentence_transformers.sentence_transformer.losses import MSELoss
 
     from kit.student import build_student, check_compatible, fit_projection, set_dropout
 
@@ -845,7 +844,7 @@ def distill(
         args=args,
         train_dataset=train.select_columns(["english", "non_english", "label"]),
         eval_dataset=None,
-        loss=MSELoss(student),
+        loss=static.loss(config, student),  # MSELoss unless config.extra["contrastive"] (kit.static)
         evaluator=evaluator,
         callbacks=all_callbacks,
     )
