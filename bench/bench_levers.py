@@ -75,8 +75,7 @@ def seconds_per_step(overrides: dict, steps: int, warmup: int) -> tuple[float, i
     """Seconds per optimizer step after the warm-up, and the pairs per step."""
     from transformers import TrainerCallback
 
-    from kit import train
-    from kit.train import PRESETS, distill
+    from kit.train import PRESETS, distill, pipeline
 
     class StepTimer(TrainerCallback):
         def on_step_end(self, args, state, control, **kwargs):
@@ -97,9 +96,9 @@ def seconds_per_step(overrides: dict, steps: int, warmup: int) -> tuple[float, i
         **{k: v for k, v in overrides.items() if k not in BENCH_ONLY},
     )
     timer = StepTimer()
-    kit_attention = train.training_attention
+    kit_attention = pipeline.training_attention  # the name distill() looks up
     if overrides.get("attention") == "default":
-        train.training_attention = lambda: contextlib.nullcontext("pytorch default")
+        pipeline.training_attention = lambda: contextlib.nullcontext("pytorch default")
     try:
         with tempfile.TemporaryDirectory(prefix="bench-levers-") as tmp, _threads(overrides.get("threads")):
             if "keep_layers" in overrides:
@@ -112,7 +111,7 @@ def seconds_per_step(overrides: dict, steps: int, warmup: int) -> tuple[float, i
                 config = config.replace(student=str(smaller), teacher=config.student)
             distill(config, Path(tmp) / "run", resume=False, callbacks=[timer])
     finally:
-        train.training_attention = kit_attention
+        pipeline.training_attention = kit_attention
     return (timer.stop - timer.start) / (steps - warmup), config.batch_size
 
 

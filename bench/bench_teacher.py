@@ -45,14 +45,15 @@ def main() -> None:
     os.environ["KIT_CACHE_DIR"] = tempfile.mkdtemp(prefix="bench-teacher-")
 
     from kit.sources import load_model
-    from kit.train import SELF_TEACHER, build_teacher, load_parallel_data, preset
+    from kit.train import build_teacher, load_parallel_data, preset
 
     config = preset(args.preset).replace(max_pairs_per_language=args.pairs_per_language or None)
     if args.teacher:
         config = config.replace(teacher=args.teacher)
     train, _dev, _counts = load_parallel_data(config, verbose=False)
     english = list(train["english"])
-    teacher_name = config.student if config.teacher == SELF_TEACHER else config.teacher
+    (spec,) = config.teacher_specs  # one teacher: its plain encode is the baseline
+    teacher_name = spec.model
     print(
         f"{len(english)} English sides ({len(set(english))} unique) of the {config.name} preset's pairs;"
         f" teacher {config.teacher} ({teacher_name})"

@@ -98,15 +98,15 @@ def main() -> None:
     # Import everything scoring needs before training: a run of half an hour must not be lost to an import.
     import kit.evaluation
     import kit.student  # noqa: F401
-    from kit.train import PRESETS, SELF_TEACHER
+    from kit.train import PRESETS
 
     with tempfile.TemporaryDirectory(prefix="recipe-quality-") as tmp:
         if args.keep_layers:
             from layer_drop import layer_dropped_student, parse_layers
 
             full = PRESETS["cpu"].replace(**overrides)
-            if full.teacher == SELF_TEACHER:
-                overrides["teacher"] = full.student
+            # The layer-dropped student learns the full one: "self" must name the full student.
+            overrides["teacher"] = "+".join(f"{spec.model}*{spec.weight:g}" for spec in full.teacher_specs)
             keep = parse_layers(args.keep_layers)
             overrides["student"] = str(layer_dropped_student(full.student, keep, Path(tmp) / "student"))
             print(

@@ -2,7 +2,7 @@
 
 Commands::
 
-    python -m kit distill  --preset smoke|cpu|static|gpu --out DIR [--teacher ...] [--student ...] [--languages ...]
+    python -m kit distill  --preset smoke|cpu|static|gpu|notebook-fast --out DIR [--teacher ...] [--student ...]
     python -m kit evaluate --model A --model B [--tasks sts17,stsb,tatoeba] [--out results/]
     python -m kit models   # the model names the kit resolves, and whether each is available offline
     python -m kit data     # the data sets of the catalog, and whether each is present in the data dir
@@ -14,8 +14,11 @@ Each command is a thin wrapper over the same functions the notebooks call.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 
 def _add_evaluate(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +29,10 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
         "--model", action="append", required=True, help="model name, folder, or registry name (repeatable)"
     )
     p.add_argument(
-        "--tasks", default="sts17", help="comma-separated: sts17, stsb, tatoeba, flores (default: sts17)"
+        "--tasks",
+        default="sts17",
+        help="comma-separated: sts17, stsb, stsb-dev-cross (the dev task recipes are chosen on), tatoeba, flores "
+        "(default: sts17)",
     )
     p.add_argument(
         "--languages",
@@ -59,9 +65,14 @@ def _run_evaluate(args: argparse.Namespace) -> int:
 
 def _add_distill(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("distill", help="distil a multilingual student from an English teacher")
-    p.add_argument("--preset", default="smoke", help="smoke | cpu | static | gpu")
+    p.add_argument("--preset", default="smoke", help="smoke | cpu | static | gpu | notebook-fast")
     p.add_argument("--out", required=True, help="output folder (model, checkpoints, results.json)")
-    p.add_argument("--teacher", default=None, help="teacher model name (default: the preset's)")
+    p.add_argument(
+        "--teacher",
+        default=None,
+        help="teacher: a model name, 'self' (the student's own English side), or several combined with '+' and "
+        "optional weights, e.g. 'self*0.6+use-multilingual*0.4' (default: the preset's)",
+    )
     p.add_argument("--student", default=None, help="student model name (default: the preset's)")
     p.add_argument("--languages", default=None, help="comma-separated ISO codes, e.g. de,es,fr")
     p.add_argument("--data", default=None, help="tatoeba-challenge | hub:<dataset id> | path to a TSV file")
@@ -81,10 +92,65 @@ def _add_distill(sub: argparse._SubParsersAction) -> None:
     )
 
 
-def _run_distill(args: argparse.Namespace) -> int:
-    from kit.train import run_cli_distill
+def _parse_oversample(text: str) -> dict[str, int]:
+    """``"ar=2,tr=3"`` → ``{"ar": 2, "tr": 3}``, with an error naming the argument.
 
-    return run_cli_distill(args)
+    >>> _parse_oversample("ar=2, tr=3")
+    {'ar': 2, 'tr': 3}
+    """
+    from kit.errors import KitError
+
+    out: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        lang, _, times = item.partition("=")
+        if not times.strip().isdigit():
+            raise KitError(f"argument --oversample: expected language=times, e.g. ar=2,tr=2; got {item!r}")
+        out[lang.strip()] = int(times)
+    return out
+
+
+def _run_distill(args: argparse.Namespace) -> int:
+    """``python -m kit distill``: the preset with the arguments' changes, trained; the report printed."""
+    from kit.train import distill, preset, sts17_report
+
+    config = preset(args.preset)
+    changes: dict[str, Any] = {
+        field: getattr(args, attr)
+        for field, attr in [
+            ("teacher", "teacher"),
+            ("student", "student"),
+            ("data", "data"),
+            ("max_steps", "max_steps"),
+            ("batch_size", "batch_size"),
+            ("learning_rate", "learning_rate"),
+            ("time_budget_minutes", "time_budget"),
+        ]
+        if getattr(args, attr, None) is not None
+    }
+    if args.languages:
+        changes["languages"] = tuple(code.strip() for code in args.languages.split(",") if code.strip())
+    if args.oversample:
+        changes["oversample"] = _parse_oversample(args.oversample)
+    config = config.replace(**changes)
+    result = distill(config, args.out)
+    if int(os.environ.get("RANK", "0")) != 0:  # under torchrun only rank 0 writes results.json and reports
+        return 0
+    record = json.loads(result.results_path.read_text(encoding="utf-8"))
+    print(f"model: {result.model_path}\nresults: {result.results_path}")
+    if "sts17_avg" in record:
+        print(sts17_report(record))
+    for key in ("dev_translation_accuracy", "dev_mse", "tatoeba"):
+        if key in record:
+            print(
+                f"{key:>26}: {record[key]:8.3f}   (base student {record['baseline'].get(key, float('nan')):.3f})"
+            )
+    print(
+        f"{'wall time':>26}: {record['wall_time_s'] / 60:8.1f} min   peak RSS {record['peak_rss_mb'] / 1024:.2f} GB"
+    )
+    if record.get("peak_rss_mb_by_phase"):
+        phases = ", ".join(f"{k} {v / 1024:.2f}" for k, v in record["peak_rss_mb_by_phase"].items())
+        print(f"{'peak RSS by phase (GB)':>26}: {phases}")
+    return 0
 
 
 def _add_models(sub: argparse._SubParsersAction) -> None:

@@ -64,7 +64,8 @@ EXAMPLES: dict[str, list[str]] = {
     ],
 }
 
-#: Languages of the notebooks' FAST runs: Latin-script languages that an English word-piece vocabulary can spell.
+#: Languages of the notebooks' FAST runs (the ``notebook-fast`` preset's): Latin-script languages that an English
+#: word-piece vocabulary can spell.
 FAST_LANGUAGES: tuple[str, ...] = ("de", "es", "fr")
 
 
@@ -74,38 +75,15 @@ def lesson_config(fast: bool, **changes: Any):
     ``fast=False``: the kit's ``cpu`` preset (English side of multilingual-e5-small as the target, seven
     languages, a 20-minute budget on 2 cores).
 
-    ``fast=True``: about a minute on 2 cores. The student is the English teacher itself, all-MiniLM-L6-v2:
-    the paper's "make a monolingual model multilingual" in its purest form. It starts with English exactly
-    where the teacher puts it and translations far away (accuracy ~25 % on German/Spanish/French pairs), so
-    120 steps of 32 pairs (400 pairs per language) already show the effect, and a 6-layer model trains twice as fast as
-    e5-small's 12 layers.
+    ``fast=True``: the ``notebook-fast`` preset, about a minute on 2 cores: all-MiniLM-L6-v2 distilled into a
+    copy of itself on German, Spanish and French (``kit.train.PRESETS`` says why).
 
     >>> lesson_config(True).student, lesson_config(False).name
     ('all-MiniLM-L6-v2', 'cpu')
     """
-    from kit.train import PRESETS, DistillConfig
+    from kit.train import PRESETS
 
-    if not fast:
-        return PRESETS["cpu"].replace(**changes)
-    config = DistillConfig(
-        name="notebook-fast",
-        teacher="all-MiniLM-L6-v2",
-        student="all-MiniLM-L6-v2",
-        languages=FAST_LANGUAGES,
-        max_pairs_per_language=400,
-        dev_pairs_per_language=100,
-        max_seq_length=128,  # FLORES sentences (notebook 4) are long; Tatoeba batches stay short (dynamic padding)
-        # 120 steps of 32: enough to raise retrieval on notebook 4's unseen FLORES sentences (71.7 → 81.7 %
-        # in a trial run), where 30 steps of 16 only raised the translation cosine.
-        batch_size=32,
-        learning_rate=2e-4,
-        max_steps=120,
-        eval_steps=20,
-        save_steps=10**6,  # no intermediate checkpoints: a FAST run is cheaper to redo than to resume
-        logging_steps=5,
-        evaluate_tasks=(),
-    )
-    return config.replace(**changes)
+    return PRESETS["notebook-fast" if fast else "cpu"].replace(**changes)
 
 
 def describe_config(config: Any) -> dict[str, Any]:
@@ -202,16 +180,16 @@ def sts_models(config: Any, distilled: str | os.PathLike) -> dict[str, Any]:
     >>> list(sts_models(PRESETS["cpu"], "runs/x/model"))
     ['English teacher: all-MiniLM-L6-v2', 'teacher = base student: multilingual-e5-small', 'distilled student']
     """
-    from kit.train import SELF_TEACHER
-
-    teacher = config.student if config.teacher == SELF_TEACHER else config.teacher
+    teachers = [spec.model for spec in config.teacher_specs]
     models: dict[str, Any] = {}
-    if "all-MiniLM-L6-v2" not in (teacher, config.student):
+    if "all-MiniLM-L6-v2" not in (*teachers, config.student):
         models["English teacher: all-MiniLM-L6-v2"] = "all-MiniLM-L6-v2"
-    if teacher == config.student:
-        models[f"teacher = base student: {teacher}"] = teacher
-    else:
-        models[f"teacher: {teacher}"] = teacher
+    for teacher in teachers:
+        if teacher == config.student:
+            models[f"teacher = base student: {teacher}"] = teacher
+        else:
+            models[f"teacher: {teacher}"] = teacher
+    if config.student not in teachers:
         models[f"base student: {config.student}"] = config.student
     models["distilled student"] = str(distilled)
     return models

@@ -179,10 +179,12 @@ class Teacher:
             raise ValueError(f"Teacher(precision={precision!r}): choose 'float32' or 'bf16'")
         owned = isinstance(model, str)
         if owned:
-            from kit.sources import load_model
+            from kit.sources import get_spec, load_encoder, load_model
 
-            name = name or model
-            model = load_model(model)
+            spec = get_spec(model)
+            name = name or (spec.name if spec else model)
+            # A reference encoder (mUSE) is a callable, not a SentenceTransformer.
+            model = load_encoder(model) if spec is not None and spec.kind == "encoder" else load_model(model)
         if isinstance(model, SentenceTransformer):
             name = name or f"model-{model_fingerprint(model)}"
             if precision == "bf16":
@@ -207,7 +209,8 @@ class Teacher:
         elif callable(model):
             if not name:
                 raise ValueError("Teacher(model=<callable>) needs name=... to key its label cache")
-            self.name, self.dim, ends_normalized = name, getattr(model, "dim", None), False
+            self.name, self.dim = name, getattr(model, "dim", None)
+            ends_normalized = bool(getattr(model, "normalizes", False))
             self._encode = lambda texts: np.asarray(model(texts), dtype=np.float32)
         else:
             raise TypeError(
@@ -271,3 +274,52 @@ class Teacher:
         if "label" in dataset.column_names:
             dataset = dataset.remove_columns("label")
         return dataset.add_column("label", [row for row in labels])
+
+
+class CombinedTeacher:
+    """Several teachers as one: each teacher's unit vectors, scaled by √weight, side by side.
+
+    The cosine of two combined vectors is then the weighted mean of the teachers' cosines, so a student that
+    imitates the combination inherits e.g. mUSE's cross-lingual geometry *and* the student's own English
+    (``"self+use-multilingual"``). Weights are normalised to sum to 1, so the targets are unit vectors.
+
+    Example::
+
+        >>> combined = CombinedTeacher([Teacher("use-multilingual"), Teacher("all-MiniLM-L6-v2")], [0.6, 0.4])  # doctest: +SKIP
+        >>> combined.dim, combined.name                                                   # doctest: +SKIP
+        (896, 'use-multilingual*0.6+all-MiniLM-L6-v2*0.4')
+    """
+
+    normalize = True
+
+    def __init__(self, teachers: Sequence[Teacher], weights: Sequence[float]):
+        if len(teachers) < 2 or len(teachers) != len(weights):
+            raise ValueError(
+                f"CombinedTeacher needs ≥ 2 teachers with one weight each, got {len(teachers)}/{len(weights)}"
+            )
+        if any(w <= 0 for w in weights):
+            raise ValueError(f"CombinedTeacher weights must be > 0, got {list(weights)}")
+        total = float(sum(weights))
+        self.teachers = list(teachers)
+        self.weights = [w / total for w in weights]
+        self.name = "+".join(f"{t.name}*{w:g}" for t, w in zip(self.teachers, self.weights, strict=True))
+        self.dim = sum(int(t.dim) for t in self.teachers)
+
+    @property
+    def stats(self) -> dict[str, dict[str, int]]:
+        return {t.name: t.stats for t in self.teachers}
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """The teachers' unit vectors of ``texts``, each scaled by √weight, concatenated (unit norm)."""
+        parts = []
+        for teacher, weight in zip(self.teachers, self.weights, strict=True):
+            vectors = teacher.encode(texts)
+            vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            parts.append(np.sqrt(weight) * vectors)
+        return np.concatenate(parts, axis=1).astype(np.float32)
+
+    def release(self) -> None:
+        for teacher in self.teachers:
+            teacher.release()
+
+    label = Teacher.label

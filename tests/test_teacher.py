@@ -89,3 +89,28 @@ def test_bf16_labels_are_close_and_cached_apart(cache_dir):
     )
     with pytest.raises(ValueError, match="precision"):
         Teacher(model, name="minilm", precision="fp8")
+
+
+def test_a_combined_teacher_is_the_weighted_mean_of_its_teachers_cosines(cache_dir):
+    from datasets import Dataset
+
+    from kit.teacher import CombinedTeacher
+
+    a, b = Teacher(CountingEncoder(), name="a"), Teacher(CountingEncoder(), name="b")
+    b._encode = lambda texts: np.asarray(CountingEncoder()(texts)[:, ::-1] ** 2)  # another geometry
+    combined = CombinedTeacher([a, b], [3, 1])
+    assert combined.name == "a*0.75+b*0.25" and combined.dim == 16 and combined.normalize
+    texts = ["a cat", "a dog", "the weather"]
+    vectors = combined.encode(texts)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-6)
+
+    def cosines(x):
+        x = x / np.linalg.norm(x, axis=1, keepdims=True)
+        return x @ x.T
+
+    expected = 0.75 * cosines(a.encode(texts)) + 0.25 * cosines(b.encode(texts))
+    np.testing.assert_allclose(cosines(vectors), expected, atol=1e-6)
+    labelled = combined.label(Dataset.from_dict({"english": texts, "non_english": texts}))
+    np.testing.assert_allclose(np.asarray(labelled["label"]), vectors, atol=1e-6)
+    with pytest.raises(ValueError, match="weights must be > 0"):
+        CombinedTeacher([a, b], [1, 0])

@@ -144,8 +144,12 @@ def test_kill_minus_9_then_rerun_resumes_from_last_checkpoint(tmp_path):
     record = json.loads((out / "results.json").read_text())
     assert record["resumed_from"].endswith("checkpoint-20")
     assert record["steps"] == PRESETS["smoke"].max_steps
+    # The history is the trainer's log, reloaded from the checkpoint: the rows logged before the kill are kept,
+    # and the resumed run continues after the checkpoint instead of starting over (each step logged once).
     steps_logged = [row["step"] for row in record["history"] if "loss" in row]
-    assert min(steps_logged) > 20, "a resumed run continues after the checkpoint, it does not start over"
+    assert steps_logged == list(range(5, 41, 5)), steps_logged
+    evaluated = [row["step"] for row in record["history"] if "eval_dev_negative_mse" in row]
+    assert evaluated == [20, 40], evaluated
 
 
 @pytest.mark.slow
@@ -219,7 +223,7 @@ def test_cli_reports_errors_in_one_line(tmp_path):
 
 
 def test_oversample_argument_parses_language_times():
-    from kit.train import _parse_oversample
+    from kit.cli import _parse_oversample
 
     assert _parse_oversample("ar=2, tr=3") == {"ar": 2, "tr": 3}
 
@@ -422,3 +426,46 @@ def test_micro_batches_keep_the_pairs_per_step(tmp_path):
 
     args = training_arguments(DistillConfig(batch_size=64, micro_batches=2), tmp_path)
     assert (args.per_device_train_batch_size, args.gradient_accumulation_steps) == (32, 2)
+
+
+def test_history_rows_are_the_trainers_log_with_the_step_first():
+    from kit.train.report import history
+
+    log_history = [
+        {"loss": 0.5, "grad_norm": 1.5, "learning_rate": 1e-4, "epoch": 0.1, "step": 5},
+        {"eval_dev_negative_mse": -0.2, "eval_runtime": 1.0, "note": "text", "epoch": 0.2, "step": 20},
+    ]
+    rows = history(log_history)
+    assert rows == [
+        {"step": 5, "loss": 0.5, "grad_norm": 1.5, "learning_rate": 1e-4, "epoch": 0.1},
+        {"step": 20, "eval_dev_negative_mse": -0.2, "eval_runtime": 1.0, "epoch": 0.2},
+    ]
+    assert all(next(iter(row)) == "step" for row in rows)
+
+
+def test_self_teacher_is_decoded_in_one_place():
+    from kit import lessons
+    from kit.train import SELF_TEACHER, teacher_specs
+
+    (spec,) = PRESETS["cpu"].teacher_specs
+    assert PRESETS["cpu"].teacher == SELF_TEACHER
+    assert (spec.model, spec.name, spec.normalize, spec.is_self) == (
+        "multilingual-e5-small",
+        "self--multilingual-e5-small",
+        True,
+        True,
+    )
+    assert teacher_specs("all-mpnet-base-v2", "x") == (
+        ("all-mpnet-base-v2", "all-mpnet-base-v2", None, False, 1.0),
+    )
+    combined = teacher_specs("self*3+use-multilingual", "x")
+    assert [(t.model, t.is_self, t.weight) for t in combined] == [
+        ("x", True, 3.0),
+        ("use-multilingual", False, 1.0),
+    ]
+    for bad in ("self*0+use-multilingual", "self*x", "self+", "self*-1"):
+        with pytest.raises(KitError, match="argument 'teacher'"):
+            PRESETS["smoke"].replace(teacher=bad)
+    # The notebooks' FAST config is a preset like the others.
+    assert lessons.lesson_config(True) == PRESETS["notebook-fast"]
+    assert PRESETS["notebook-fast"].languages == lessons.FAST_LANGUAGES

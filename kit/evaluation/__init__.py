@@ -9,6 +9,7 @@ kit computes once per unique text and caches per model (see :mod:`kit.evaluation
 ``evaluate``               models × tasks → :class:`EvaluationResults` (``.table(task)``, ``.save(dir)``)
 ``evaluate_sts17``         one encoder on STS2017 (10 tracks, ``avg``, ``cross_avg``)
 ``evaluate_stsb``          STS benchmark test, English + de es fr it nl
+``evaluate_stsb_dev_cross``  the dev task: STSb dev, English vs English/de/es/fr/it/nl (choose recipes here)
 ``evaluate_tatoeba``       LASER Tatoeba retrieval, any of 112 languages, both directions
 ``evaluate_parallel``      translation accuracy (+ MSE against a teacher) on any parallel set
 ``evaluate_flores``        the same on FLORES-200 devtest
@@ -41,7 +42,15 @@ from kit.evaluation.run import (
     report,
     run_cli_evaluate,
 )
-from kit.evaluation.sts import STS17_CROSS, STS17_TRACKS, evaluate_sts17, evaluate_stsb, sts17_evaluators
+from kit.evaluation.sts import (
+    STS17_CROSS,
+    STS17_TRACKS,
+    STSB_DEV_TRACKS,
+    evaluate_sts17,
+    evaluate_stsb,
+    evaluate_stsb_dev_cross,
+    sts17_evaluators,
+)
 from kit.evaluation.tables import baseline_deltas, comparison_figure, comparison_table, to_markdown
 from kit.evaluation.tatoeba import TRAINING_LANGUAGES, evaluate_tatoeba, tatoeba_languages
 from kit.evaluation.translation import evaluate_flores, evaluate_parallel
@@ -52,6 +61,7 @@ __all__ = [
     "PUBLISHED_STS17_CROSS_AVG",
     "STS17_CROSS",
     "STS17_TRACKS",
+    "STSB_DEV_TRACKS",
     "TASKS",
     "TRAINING_LANGUAGES",
     "EncoderOutputError",
@@ -69,6 +79,7 @@ __all__ = [
     "evaluate_parallel",
     "evaluate_sts17",
     "evaluate_stsb",
+    "evaluate_stsb_dev_cross",
     "evaluate_tatoeba",
     "reference_rows",
     "report",

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import json
-import platform
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from kit._io import atomic_write, write_json
+from kit._versions import versions
 
 
 @dataclass
@@ -45,26 +45,6 @@ class TaskResult:
     def flat(self) -> dict[str, float]:
         """``{"<task>_<column>": value}``, e.g. ``sts17_avg``, ``sts17_cross_avg``, ``tatoeba_deu``."""
         return {f"{self.task}_{column}": value for column, value in self.scores.items()}
-
-
-def versions() -> dict[str, str]:
-    """Versions of the stack that produced a result."""
-    import numpy
-    import sentence_transformers
-    import torch
-    import transformers
-
-    import kit
-
-    return {
-        "kit": kit.__version__,
-        "python": platform.python_version(),
-        "sentence-transformers": sentence_transformers.__version__,
-        "transformers": transformers.__version__,
-        "torch": torch.__version__,
-        "numpy": numpy.__version__,
-        "pandas": pd.__version__,
-    }
 
 
 class EvaluationResults:

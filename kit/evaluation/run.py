@@ -5,6 +5,8 @@ Tasks:
 =========  =========================================================================================
 sts17      STS2017, the paper's 10 tracks: Spearman ×100, ``avg`` and ``cross_avg`` (7 cross-lingual)
 stsb       STS benchmark test: English + de es fr it nl (stsb-multi-mt), Spearman ×100, ``avg``
+stsb-dev-  the DEV task recipes are chosen on: STSb dev sentence 1 in English against sentence 2 in
+cross      English, de, es, fr, it, nl (pairs shared with STS2017 left out), ``avg`` and ``cross_avg``
 tatoeba    LASER Tatoeba retrieval, mean of both directions ×100, ``avg`` (default: the 7 training
            languages; ``languages="all"``: all 112)
 flores     FLORES-200 devtest English vs ar de es fr it nl tr: translation accuracy ×100, and with a
@@ -37,14 +39,20 @@ from kit.errors import KitError, UnknownLanguageError
 from kit.evaluation.cache import EmbeddingCache
 from kit.evaluation.encoders import ResolvedEncoder, resolve_encoder
 from kit.evaluation.results import EvaluationResults, TaskResult
-from kit.evaluation.sts import STSB_LANGUAGES, evaluate_sts17, evaluate_stsb, sts17_file
+from kit.evaluation.sts import (
+    STSB_LANGUAGES,
+    evaluate_sts17,
+    evaluate_stsb,
+    evaluate_stsb_dev_cross,
+    sts17_file,
+)
 from kit.evaluation.tables import baseline_deltas, comparison_figure, comparison_table, to_markdown
 from kit.evaluation.tatoeba import evaluate_tatoeba, resolve_language, resolve_languages
 from kit.evaluation.translation import FLORES_LANGUAGES, evaluate_flores
 
 logger = logging.getLogger(__name__)
 
-TASKS: tuple[str, ...] = ("sts17", "stsb", "tatoeba", "flores")
+TASKS: tuple[str, ...] = ("sts17", "stsb", "stsb-dev-cross", "tatoeba", "flores")
 
 
 class UnknownTaskError(KitError, ValueError):
@@ -72,7 +80,7 @@ def _supported(task: str, code: str) -> str | None:
         iso1 = catalog.normalize_language(code)
     except UnknownLanguageError:
         return None
-    if task == "stsb":
+    if task in ("stsb", "stsb-dev-cross"):
         return iso1 if iso1 in STSB_LANGUAGES else None
     if task == "flores":
         return iso1 if iso1 in FLORES_LANGUAGES else None
@@ -82,7 +90,7 @@ def _supported(task: str, code: str) -> str | None:
 def _task_languages(task: str) -> list[str]:
     if task == "tatoeba":
         return catalog.laser_languages()
-    return list(STSB_LANGUAGES if task == "stsb" else FLORES_LANGUAGES)
+    return list(STSB_LANGUAGES if task in ("stsb", "stsb-dev-cross") else FLORES_LANGUAGES)
 
 
 def _strict(task: str, selection: Any) -> Any:
@@ -218,6 +226,9 @@ def evaluate(
                 result = evaluate_sts17(enc, **({"tracks": sel} if sel else {}), **options)
             elif task == "stsb":
                 result = evaluate_stsb(enc, **({"languages": sel} if sel else {}), **options)
+            elif task == "stsb-dev-cross":
+                tracks = {"tracks": [f"en-{code}" for code in sel]} if sel else {}
+                result = evaluate_stsb_dev_cross(enc, **tracks, **options)
             elif task == "tatoeba":
                 result = evaluate_tatoeba(enc, sel, **options)
             else:

@@ -48,6 +48,8 @@ STS17_TRACKS: tuple[str, ...] = (
 STS17_CROSS: tuple[str, ...] = tuple(t for t in STS17_TRACKS if t.split("-")[0] != t.split("-")[1])
 #: STSb test: English original plus the stsb-multi-mt translations.
 STSB_LANGUAGES: tuple[str, ...] = ("en", "de", "es", "fr", "it", "nl")
+#: The dev task for choosing recipes: STSb *dev*, English against English and against each translation.
+STSB_DEV_TRACKS: tuple[str, ...] = ("en-en", "en-de", "en-es", "en-fr", "en-it", "en-nl")
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,41 @@ def load_stsb(language: str = "en", split: str = "test") -> STSPairs:
     return STSPairs(code, s1, s2, scores, name)
 
 
+def load_stsb_dev_cross(track: str) -> STSPairs:
+    """One dev track: STSb dev sentence 1 in English against sentence 2 in English or translated, gold score.
+
+    This is the cross-lingual STS set recipes are chosen on (``--tasks stsb-dev-cross``), so that STS2017 stays
+    a test set: a pair is left out when either English sentence occurs in STS2017 (STSb dev holds 125 of its
+    en-en pairs). Row *i* of ``stsb-<lang>-dev.csv`` translates row *i* of ``stsb-en-dev.csv``.
+
+    >>> pairs = load_stsb_dev_cross("en-de")
+    >>> len(pairs), pairs.sentences1[0], pairs.sentences2[0]
+    (1375, 'A man with a hard hat is dancing.', 'Ein Mann mit einem Schutzhelm tanzt.')
+    """
+    from kit.parallel import eval_sentences, normalize_for_matching
+
+    if track not in STSB_DEV_TRACKS:
+        raise UnknownLanguageError(
+            f"unknown stsb-dev-cross track {track!r} (argument 'languages'); tracks: {', '.join(STSB_DEV_TRACKS)}"
+        )
+    language = track.split("-")[1]
+    english = read_stsb_multi_mt("en", "dev")
+    other = english if language == "en" else read_stsb_multi_mt(language, "dev")
+    if len(other) != len(english):
+        raise DataFormatError(
+            f"stsb-{language}-dev.csv has {len(other)} rows, stsb-en-dev.csv {len(english)}: they must be row-aligned"
+        )
+    held_out = {normalize_for_matching(s) for s in eval_sentences("sts17", ["en"])}
+    s1, s2, scores = [], [], []
+    for number, (en_row, other_row) in enumerate(zip(english, other, strict=True), 1):
+        if normalize_for_matching(en_row[0]) in held_out or normalize_for_matching(en_row[1]) in held_out:
+            continue
+        s1.append(en_row[0].strip())
+        s2.append(other_row[1].strip())
+        scores.append(_score(en_row[2], f"stsb-en-dev.csv:{number}"))
+    return STSPairs(track, s1, s2, scores, f"stsb-{language}-dev.csv")
+
+
 def sts17_evaluators(tracks: Sequence[str] = STS17_TRACKS, batch_size: int = 32):
     """One ``EmbeddingSimilarityEvaluator`` per track (usable directly with a SentenceTransformer)."""
     return [load_sts17_track(t).evaluator(batch_size) for t in tracks]
@@ -209,6 +246,34 @@ def evaluate_sts17(
         progress=progress,
         averages={"avg": STS17_TRACKS, "cross_avg": STS17_CROSS},
         config={"tracks": list(tracks), "metric": "spearman_cosine x100", "data": "sts17/STS2017-extended"},
+    )
+
+
+def evaluate_stsb_dev_cross(
+    encoder: ResolvedEncoder,
+    tracks: Sequence[str] = STSB_DEV_TRACKS,
+    *,
+    batch_size: int = 32,
+    cache=True,
+    progress: bool = False,
+) -> TaskResult:
+    """The dev STS task: Spearman ×100 per track (:func:`load_stsb_dev_cross`), ``avg`` and ``cross_avg``."""
+    pairs = [load_stsb_dev_cross(t) for t in tracks]
+    cross = [t for t in tracks if t != "en-en"]
+    return _evaluate_pairs(
+        "stsb-dev-cross",
+        encoder,
+        pairs,
+        batch_size=batch_size,
+        cache=cache,
+        progress=progress,
+        averages={"avg": list(tracks), "cross_avg": cross},
+        config={
+            "tracks": list(tracks),
+            "split": "dev",
+            "metric": "spearman_cosine x100",
+            "data": "stsb-multi-mt dev, pairs sharing a sentence with STS2017 left out",
+        },
     )
 
 

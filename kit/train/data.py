@@ -1,0 +1,104 @@
+"""Training data of a run: a config's parallel sources → cleaned, leakage-guarded pairs, a dev split, oversampling.
+
+The steps themselves live in :mod:`kit.parallel`; this module applies them in a run's order and counts what
+each one kept (the ``data`` entry of ``results.json``).
+
+Example::
+
+    >>> from kit.train import PRESETS
+    >>> train, dev, counts = load_parallel_data(PRESETS["smoke"])         # doctest: +SKIP
+    >>> counts["train_per_language"]                                      # doctest: +SKIP
+    {'ar': 320, 'tr': 320}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+from typing import Any
+
+from kit.errors import KitError
+from kit.train.config import DistillConfig
+
+__all__ = ["load_parallel_data"]
+
+logger = logging.getLogger(__name__)
+
+
+def load_parallel_data(config: DistillConfig, *, verbose: bool = True):
+    """Load, clean and leakage-guard the training pairs; hold out a dev split. Returns (train, dev, counts)."""
+    from kit import parallel
+
+    sources = [config.data] if Path(config.data).is_file() else config.data.split("+")
+    raw = parallel.concat([_load_source(source, config, combined=len(sources) > 1) for source in sources])
+    cleaned, clean_report = parallel.clean(raw, max_chars=config.max_chars)
+    guarded, leak_report = parallel.drop_leaks(cleaned, languages=list(config.languages))
+    guarded = guarded.shuffle(seed=config.seed)
+    train, dev = _split_dev(guarded, config)
+    train = _oversample(train, config.oversample, seed=config.seed)
+    counts = {
+        "raw": len(raw),
+        "after_cleaning": len(cleaned),
+        "after_leakage_guard": len(guarded),
+        "train": len(train),
+        "dev": len(dev),
+        "train_per_language": dict(sorted(parallel.language_counts(train).items())),
+        "cleaning": _jsonable(clean_report),
+        "leakage": _jsonable(leak_report),
+    }
+    if verbose:
+        logger.info("Parallel data: %s", {k: v for k, v in counts.items() if not isinstance(v, dict)})
+    return train, dev, counts
+
+
+def _load_source(source: str, config: DistillConfig, *, combined: bool):
+    """One data source of ``config.data`` (sources are joined with ``+``)."""
+    from kit import parallel
+
+    if source == "tatoeba-challenge":
+        return parallel.load_tatoeba_challenge(list(config.languages), seed=config.seed)
+    if source == "stsb-multi-mt":
+        # Combined with another source, the languages stsb-multi-mt lacks (ar, tr) come from that one.
+        return parallel.load_stsb_translations(list(config.languages), skip_missing=combined)
+    if source.startswith("hub:"):
+        return parallel.load_hub(source.removeprefix("hub:"), languages=list(config.languages))
+    if len(config.languages) != 1:
+        raise KitError(f"a TSV data file ({source}) holds one language; pass exactly one in languages")
+    return parallel.load_tsv(source, config.languages[0])
+
+
+def _split_dev(dataset, config: DistillConfig):
+    """Per language: the first ``dev_pairs_per_language`` pairs → dev, the next ``max_pairs`` → train."""
+    languages = dataset["language"]
+    dev_idx, train_idx, seen = [], [], {}
+    for i, lang in enumerate(languages):
+        n = seen.get(lang, 0)
+        seen[lang] = n + 1
+        if n < config.dev_pairs_per_language:
+            dev_idx.append(i)
+        elif (
+            config.max_pairs_per_language is None
+            or n - config.dev_pairs_per_language < config.max_pairs_per_language
+        ):
+            train_idx.append(i)
+    return dataset.select(train_idx), dataset.select(dev_idx)
+
+
+def _oversample(dataset, repeats: dict[str, int], *, seed: int):
+    """Repeat the pairs of the languages in ``repeats`` (language → times), then reshuffle."""
+    if not repeats:
+        return dataset
+    unknown = sorted(set(repeats) - set(dataset.unique("language")))
+    if unknown:
+        raise KitError(f"oversample names languages with no training pairs: {', '.join(unknown)}")
+    indices = [i for i, lang in enumerate(dataset["language"]) for _ in range(repeats.get(lang, 1))]
+    return dataset.select(indices).shuffle(seed=seed)
+
+
+def _jsonable(report: Any) -> Any:
+    if hasattr(report, "to_dict"):
+        return report.to_dict()
+    if dataclasses.is_dataclass(report):
+        return dataclasses.asdict(report)
+    return report
