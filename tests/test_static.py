@@ -83,7 +83,7 @@ def test_trimmed_vocabulary_keeps_the_embeddings_of_the_texts_it_was_trimmed_on(
     np.testing.assert_allclose(model.encode(texts, convert_to_numpy=True), before, atol=1e-6)
     # Unseen words made of seen characters still tokenise without <unk>: single characters are kept.
     assert coverage(model, ["Bahnhofstation", "Wo ist der station"]) == 1.0
-    assert coverage(model, ["駅はどこですか"]) < 0.5  # characters the texts never had become <unk>
+    assert coverage(model, ["駅はどこですか"]) <= 0.5  # only the word marker "▁"; unseen characters: <unk>
 
 
 @pytest.fixture(scope="module")
