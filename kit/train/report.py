@@ -40,10 +40,23 @@ def final_evaluation(model, config: DistillConfig) -> dict[str, Any]:
     """The config's ``evaluate_tasks`` (STS2017, Tatoeba, ...) on ``model``, as flat results.json metrics."""
     from kit.evaluation import evaluate_for_results
 
-    metrics = evaluate_for_results(model, tasks=config.evaluate_tasks, languages=config.languages)
+    metrics = evaluate_for_results(model, tasks=config.evaluate_tasks, languages=_task_languages(config))
     if "tatoeba_avg" in metrics:
         metrics["tatoeba"] = metrics["tatoeba_avg"]  # mean accuracy over the training languages
     return metrics
+
+
+def _task_languages(config: DistillConfig) -> dict[str, list[str]]:
+    """The languages of a run's evaluation: Tatoeba in the training languages; the dev STS task in English and
+    the training languages it has (en-en says whether the student kept, or gained, the teacher's English);
+    STS2017 and the other tasks on all their tracks."""
+    from kit.evaluation.sts import STSB_LANGUAGES
+
+    trained = list(config.languages)
+    return {
+        "tatoeba": trained,
+        "stsb-dev-cross": ["en"] + [code for code in trained if code in STSB_LANGUAGES and code != "en"],
+    }
 
 
 def results_record(
