@@ -240,11 +240,12 @@ def test_student_dimension_and_normaliser_mismatch_are_clear():
         build_student(student, teacher_dim=768, normalize=True, projection=False)
 
 
-def test_gpu_preset_builds_its_config_and_fails_cleanly_offline(tmp_path):
+def test_gpu_preset_with_paper_scale_hub_data_fails_cleanly_offline(tmp_path):
     config = preset("gpu")
-    assert config.data.startswith("hub:") and config.max_seq_length == 128
+    assert config.teacher_specs[0].model == "all-mpnet-base-v2" and config.max_seq_length == 128
+    talks = config.replace(data="hub:sentence-transformers/parallel-sentences-talks")
     with pytest.raises(KitError, match=r"(?i)hub|offline|reach"):
-        distill(config, tmp_path / "gpu")
+        distill(talks, tmp_path / "gpu")
 
 
 def test_config_is_a_plain_dataclass():
