@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import platform
+from pathlib import Path
 
 
 def versions() -> dict[str, str]:
@@ -52,7 +53,7 @@ def cpu_kind() -> dict[str, str]:
     from kit.config import cpu_has_native_bf16
 
     try:
-        text = open("/proc/cpuinfo", encoding="utf-8", errors="replace").read()
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return {}
     fields: dict[str, str] = {}
