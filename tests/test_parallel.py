@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import importlib
 import time
 
 import datasets
@@ -10,6 +11,7 @@ import pytest
 
 from kit import catalog, parallel
 from kit.errors import DataFormatError, HubUnavailableError, KitError, UnknownLanguageError, UnknownNameError
+from kit.parallel import pairs
 
 # Pairs per language in the Tatoeba Challenge v2021-08-07 files (SOURCES.txt line counts).
 TATOEBA_LINES = {
@@ -25,7 +27,7 @@ def _write(path, text: str | bytes):
 
 def _ds(rows):
     english, other, langs = zip(*rows, strict=True)
-    return parallel._dataset(english, other, langs)
+    return pairs._dataset(english, other, langs)
 
 
 # ---------------------------------------------------------------------------------- Tatoeba Challenge
@@ -300,9 +302,13 @@ def test_load_hub_uses_languages_for_subsets(monkeypatch):
 
 
 def test_doctests(data_dir):
-    result = doctest.testmod(parallel, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 15
-    assert result.failed == 0
+    attempted = 0
+    for name in ("", ".pairs", ".report", ".files", ".hub", ".cleaning", ".leakage"):
+        module = importlib.import_module(f"kit.parallel{name}")
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, module.__name__
+        attempted += result.attempted
+    assert attempted > 15
 
 
 def test_stsb_translations_are_row_aligned_pairs(data_dir):
