@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kit import catalog
+from kit import catalog, config
 from kit.catalog import checks, datasets, download, languages, reading
 from kit.errors import (
     ChecksumMismatchError,
@@ -146,7 +146,7 @@ def test_hf_hub_offline_counts_as_offline(empty_data_dir, monkeypatch):
 def test_offline_probe_is_quick_when_hosts_are_unreachable(monkeypatch):
     monkeypatch.delenv("KIT_OFFLINE", raising=False)
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.setattr(download, "_PROBES", {})
+    monkeypatch.setattr(config, "_PROBES", {})
     started = time.monotonic()
     # A name that never resolves (RFC 6761) and a closed local port.
     assert catalog.offline_reason("https://no-such-host.invalid/x", timeout=1.0) is not None
@@ -154,7 +154,7 @@ def test_offline_probe_is_quick_when_hosts_are_unreachable(monkeypatch):
     assert time.monotonic() - started < 4
     monkeypatch.setenv("KIT_OFFLINE", "0")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    assert download._offline_flag() is None  # KIT_OFFLINE=0 overrides HF_HUB_OFFLINE for data downloads
+    assert config.offline_setting() is None  # KIT_OFFLINE=0 overrides HF_HUB_OFFLINE for data downloads
     assert catalog.is_online("file:///anything")
 
 
@@ -193,7 +193,7 @@ def test_download_over_http_checks_the_checksum(data_dir, http_mirror, tmp_path,
     monkeypatch.setenv("KIT_DATA_DIR", str(target_dir))
     monkeypatch.setenv("KIT_OFFLINE", "0")
     monkeypatch.setenv("KIT_DATA_URL", http_mirror)
-    monkeypatch.setattr(download, "_PROBES", {})
+    monkeypatch.setattr(config, "_PROBES", {})
 
     path = catalog.data_path("sts17", "STS.en-en.txt")
     assert path.read_bytes() == (data_dir / "sts17/STS2017-extended/STS.en-en.txt").read_bytes()

@@ -9,7 +9,7 @@ import time
 import datasets
 import pytest
 
-from kit import catalog, parallel
+from kit import catalog, config, parallel
 from kit.errors import DataFormatError, HubUnavailableError, KitError, UnknownLanguageError, UnknownNameError
 from kit.parallel import pairs
 
@@ -280,7 +280,7 @@ def test_load_hub_without_offline_flags_does_not_hang(monkeypatch):
     monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
     monkeypatch.delenv("KIT_OFFLINE", raising=False)
     monkeypatch.setenv("HF_ENDPOINT", "https://hub.invalid")  # never resolves
-    monkeypatch.setattr(catalog.download, "_PROBES", {})
+    monkeypatch.setattr(config, "_PROBES", {})
     started = time.monotonic()
     with pytest.raises(HubUnavailableError, match="unreachable"):
         parallel.load_hub(languages=["de"])

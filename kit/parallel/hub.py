@@ -1,15 +1,14 @@
-"""Parallel pairs from the Hugging Face hub (``sentence-transformers/parallel-sentences-*``), failing in one
-line, and fast, when the hub cannot be reached."""
+"""Parallel pairs from the Hugging Face hub (``sentence-transformers/parallel-sentences-*``), under the kit's
+offline rule (:mod:`kit.config`), failing in one line, and fast, when the hub cannot be reached."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 
 import datasets
 
 from kit import catalog
-from kit.config import data_dir
+from kit.config import data_dir, hub_offline_mode
 from kit.errors import DataFormatError, HubUnavailableError
 from kit.parallel.pairs import TRAIN_LANGUAGES, _dataset, _languages, _sample, concat
 
@@ -17,30 +16,6 @@ __all__ = ["HUB_DEFAULT", "load_hub"]
 
 #: The default hub data set (TED2020 talks, what the paper trained on).
 HUB_DEFAULT = "sentence-transformers/parallel-sentences-talks"
-
-
-def _hub_offline_reason() -> str | None:
-    if datasets.config.HF_HUB_OFFLINE:
-        return "offline mode is on (HF_HUB_OFFLINE=1)"
-    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
-    return catalog.offline_reason(endpoint)
-
-
-class _ForceHubOffline:
-    """Temporarily switch datasets / huggingface_hub to offline mode, so a cached copy is still used and an
-    unreachable hub fails at once instead of after several retries."""
-
-    def __enter__(self) -> None:
-        import huggingface_hub.constants as hub_constants
-
-        self._saved = (datasets.config.HF_HUB_OFFLINE, hub_constants.HF_HUB_OFFLINE)
-        datasets.config.HF_HUB_OFFLINE = True
-        hub_constants.HF_HUB_OFFLINE = True
-
-    def __exit__(self, *exc: object) -> None:
-        import huggingface_hub.constants as hub_constants
-
-        datasets.config.HF_HUB_OFFLINE, hub_constants.HF_HUB_OFFLINE = self._saved
 
 
 def load_hub(
@@ -70,15 +45,11 @@ def load_hub(
         subsets = [f"en-{lang}" for lang in _languages(languages or TRAIN_LANGUAGES)]
     elif isinstance(subsets, str):
         subsets = [subsets]
-    offline = _hub_offline_reason()
     parts = []
     for subset in subsets:
         lang = catalog.normalize_language(subset.split("-")[-1], argument="subsets")
         try:
-            if offline:
-                with _ForceHubOffline():
-                    raw = datasets.load_dataset(name, subset, split=split)
-            else:
+            with hub_offline_mode(timeout=2.0) as offline:
                 raw = datasets.load_dataset(name, subset, split=split)
         except Exception as err:
             detail = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
