@@ -19,23 +19,22 @@ Example::
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import io
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from datasets import Dataset
 
 from kit import config
 from kit._io import atomic_write
+from kit.sources.encoders import Encoder, as_encoder, check_embeddings, weights_fingerprint
 
 logger = logging.getLogger(__name__)
-
-EncodeFn = Callable[[list[str]], np.ndarray]
 
 
 def text_key(text: str) -> bytes:
@@ -43,30 +42,10 @@ def text_key(text: str) -> bytes:
     return hashlib.sha1(text.encode("utf-8")).digest()
 
 
-def model_fingerprint(model) -> str:
-    """A short stable id of a SentenceTransformer's weights and modules (for cache keys).
-
-    Hashes every parameter and buffer, so two models that differ in any weight get different ids; this
-    takes well under a second for the small models of this kit.
-    """
-    digest = hashlib.sha256()
-    for name, tensor in sorted(model.state_dict().items()):
-        digest.update(name.encode())
-        digest.update(tensor.detach().cpu().contiguous().view(-1).view(dtype=_byte_dtype()).numpy().tobytes())
-    digest.update(repr([type(module).__name__ for module in model]).encode())
-    return digest.hexdigest()[:16]
-
-
 def _digests(keys: np.ndarray) -> list[bytes]:
     """The 20-byte keys of a shard. NumPy's ``S20`` strips trailing NUL bytes (1 digest in 256 ends with
     one), so pad them back: otherwise those texts would never hit the cache."""
     return [key.ljust(20, b"\x00") for key in keys.tolist()]
-
-
-def _byte_dtype():
-    import torch
-
-    return torch.uint8
 
 
 class LabelCache:
@@ -173,57 +152,43 @@ class Teacher:
         show_progress_bar: bool = True,
         precision: str = "float32",
     ):
-        from sentence_transformers import SentenceTransformer
-
-        if precision not in ("float32", "bf16"):
-            raise ValueError(f"Teacher(precision={precision!r}): choose 'float32' or 'bf16'")
-        owned = isinstance(model, str)
-        if owned:
-            from kit.sources import get_spec, load_encoder, load_model
+        if isinstance(model, str):
+            from kit.sources import get_spec
 
             spec = get_spec(model)
             name = name or (spec.name if spec else model)
-            # A reference encoder (mUSE) is a callable, not a SentenceTransformer.
-            model = load_encoder(model) if spec is not None and spec.kind == "encoder" else load_model(model)
-        if isinstance(model, SentenceTransformer):
-            name = name or f"model-{model_fingerprint(model)}"
-            if precision == "bf16":
-                import torch
+        elif not name:
+            from sentence_transformers import SentenceTransformer
 
-                # A bf16 copy of a model the caller owns (a student, say), so theirs stays float32.
-                model = (model if owned else copy.deepcopy(model)).to(torch.bfloat16)
-                name = f"{name}@bf16"
-        elif precision == "bf16":
-            raise ValueError("Teacher(precision='bf16') needs a SentenceTransformer, not a callable")
-        self.model = model
-        if isinstance(model, SentenceTransformer):
-            self.name = name
-            self.dim = model.get_embedding_dimension()
-            ends_normalized = type(model[len(model) - 1]).__name__ == "Normalize"
-            self._encode: EncodeFn = lambda texts: model.encode(
-                texts,
-                batch_size=batch_size,
-                convert_to_numpy=True,
-                show_progress_bar=self.show_progress_bar and len(texts) > batch_size,
-            )
-        elif callable(model):
-            if not name:
+            if not isinstance(model, SentenceTransformer):
                 raise ValueError("Teacher(model=<callable>) needs name=... to key its label cache")
-            self.name, self.dim = name, getattr(model, "dim", None)
-            ends_normalized = bool(getattr(model, "normalizes", False))
-            self._encode = lambda texts: np.asarray(model(texts), dtype=np.float32)
-        else:
-            raise TypeError(
-                f"Teacher(model=...) takes a name, a SentenceTransformer or a callable, not {type(model).__name__}"
-            )
-        self.normalize = ends_normalized if normalize is None else normalize
+            name = f"model-{weights_fingerprint(model).removeprefix('weights:')}"
+        self.encoder: Encoder | None = as_encoder(model, name=name, precision=precision)
+        self.model = getattr(self.encoder, "model", self.encoder)  # loads a model given by name now
+        self.name = f"{name}@bf16" if precision == "bf16" else name
+        self.dim = self.encoder.dim
+        self.normalize = bool(getattr(self.encoder, "normalizes", False)) if normalize is None else normalize
+        self.batch_size = batch_size
         self.show_progress_bar = show_progress_bar
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", self.name)
         self.cache = LabelCache(config.cache_dir("teacher-labels", safe)) if cache else None
         self.stats = {"requested": 0, "unique": 0, "cached": 0, "encoded": 0}
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Embeddings of ``texts`` (float32, one row each), encoding each unique uncached text once."""
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if self.encoder is None:
+            raise RuntimeError(
+                f"teacher {self.name!r} was released; {len(texts)} text(s) are not in its label cache: {texts[:2]}"
+            )
+        progress = self.show_progress_bar and len(texts) > self.batch_size
+        out = self.encoder(texts, batch_size=self.batch_size, show_progress_bar=progress)
+        return check_embeddings(out, len(texts), self.name)
+
+    def encode(self, texts: Sequence[str], **_: Any) -> np.ndarray:
+        """Embeddings of ``texts`` (float32, one row each), encoding each unique uncached text once.
+
+        Keyword arguments of ``SentenceTransformer.encode`` are accepted and ignored, so that
+        sentence-transformers' evaluators (``MSEEvaluator(teacher_model=...)``) can use a teacher as it is.
+        """
         texts = list(texts)
         unique = list(dict.fromkeys(texts))
         cached, missing = (
@@ -232,11 +197,7 @@ class Teacher:
         vectors = cached if cached is not None else None
         if missing:
             new_texts = [unique[i] for i in missing]
-            new = np.asarray(self._encode(new_texts), dtype=np.float32)
-            if new.ndim != 2 or len(new) != len(new_texts):
-                raise ValueError(
-                    f"teacher {self.name!r} returned shape {new.shape} for {len(new_texts)} texts"
-                )
+            new = self._encode(new_texts)
             if self.cache is not None:
                 self.cache.put(new_texts, new)
             if vectors is None:
@@ -255,13 +216,7 @@ class Teacher:
 
     def release(self) -> None:
         """Free the model (training no longer needs it); texts already labelled stay available from the cache."""
-
-        def released(texts: list[str]) -> np.ndarray:
-            raise RuntimeError(
-                f"teacher {self.name!r} was released; {len(texts)} text(s) are not in its label cache: {texts[:2]}"
-            )
-
-        self.model, self._encode = None, released
+        self.model = self.encoder = None
         import gc
 
         gc.collect()
