@@ -98,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         TranslationEvaluator,
     )
 
+    from kit.cache import EmbeddingCache
     from kit.evaluation import evaluate_tatoeba
-    from kit.evaluation.cache import EmbeddingCache
     from kit.evaluation.tatoeba import load_tatoeba, resolve_languages
     from kit.sources import SentenceTransformerEncoder, as_encoder, load_model
 

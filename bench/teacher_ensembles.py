@@ -4,7 +4,7 @@
 A combined teacher (``kit.teacher.CombinedTeacher``, ``--teacher "self*0.6+use-multilingual*0.4"``) puts each
 teacher's unit vectors side by side scaled by √weight, so the cosine of two combined vectors is the weighted mean
 of the teachers' cosines: this script scores exactly that, from each model's embeddings (cached by the kit's
-evaluation cache, so a rerun with other weights encodes nothing). Choose on the ``dev`` columns.
+embedding cache, so a rerun with other weights encodes nothing). Choose on the ``dev`` columns.
 
 Usage::
 

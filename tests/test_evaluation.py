@@ -26,7 +26,7 @@ def cache_root(tmp_path_factory):
 def kit_cache(cache_root, data_dir):
     """A fresh embedding cache for this module, where ``KIT_CACHE_DIR=cache_root`` would put it (models
     still come from the user's model cache)."""
-    from kit.evaluation.cache import EmbeddingCache
+    from kit.cache import EmbeddingCache
 
     return EmbeddingCache(cache_root / "embeddings")
 
@@ -282,8 +282,8 @@ class _CountingEncoder:
         return _ngram_encoder(texts)
 
 
-def test_cache_hit_identical_and_corruption_detected(tmp_path):
-    from kit.evaluation.cache import EmbeddingCache
+def test_cache_hit_identical_reused_across_sets_and_repaired(tmp_path):
+    from kit.cache import EmbeddingCache
     from kit.evaluation.embeddings import embed_sets
     from kit.sources import as_encoder
 
@@ -294,40 +294,19 @@ def test_cache_hit_identical_and_corruption_detected(tmp_path):
     first = embed_sets(enc, {"s": texts}, cache=cache)["s"].encode(texts)
     assert counting.encoded == 3 and cache.stats["writes"] == 1
     again = embed_sets(enc, {"s": texts}, cache=cache)["s"].encode(texts)
-    assert counting.encoded == 3 and cache.stats["hits"] == 1
+    assert counting.encoded == 3 and cache.stats["hits"] == 3
     assert np.array_equal(first, again) and again.dtype == np.float32
+    stats: dict[str, int] = {}
+    embed_sets(enc, {"s": texts, "t": ["third", "a new one"]}, cache=cache, stats=stats)
+    assert counting.encoded == 4  # only the new text: another selection reuses every text seen
+    assert stats == {"sets_cached": 1, "sets_encoded": 1, "texts_encoded": 1}
 
-    npy, meta = cache.paths(enc.fingerprint, list(dict.fromkeys(texts)))
-    data = bytearray(npy.read_bytes())
-    data[-4:] = b"\x00\x00\xc0\x7f"  # flip the last value (to NaN): same size, same shape
-    npy.write_bytes(bytes(data))
-    healed = embed_sets(enc, {"s": texts}, cache=cache)["s"].encode(texts)
-    assert cache.stats["corrupt"] == 1 and counting.encoded == 6
+    for shard in cache.folder(enc.fingerprint).glob("shard-*.npz"):
+        shard.write_bytes(shard.read_bytes()[:100])  # truncated
+    fresh = EmbeddingCache(tmp_path)
+    healed = embed_sets(enc, {"s": texts}, cache=fresh)["s"].encode(texts)
+    assert fresh.stats["corrupt"] == 2 and counting.encoded == 7
     assert np.array_equal(healed, first)
-
-    npy.write_bytes(npy.read_bytes()[:100])  # truncated
-    embed_sets(enc, {"s": texts}, cache=cache)
-    assert cache.stats["corrupt"] == 2 and counting.encoded == 9
-
-    # metadata that promises another shape (and a matching hash): the row check catches it
-    record = json.loads(meta.read_text())
-    record["rows"] = 5
-    meta.write_text(json.dumps(record))
-    embed_sets(enc, {"s": texts}, cache=cache)
-    assert cache.stats["corrupt"] == 3 and counting.encoded == 12
-    assert cache.load(enc.fingerprint, list(dict.fromkeys(texts))) is not None
-
-
-def test_cache_keys_differ_by_model_and_text(tmp_path):
-    from kit.evaluation.cache import EmbeddingCache
-
-    cache = EmbeddingCache(tmp_path)
-    assert cache.paths("m1", ["a", "b"]) != cache.paths("m2", ["a", "b"])
-    assert cache.paths("m1", ["a", "b"]) != cache.paths("m1", ["b", "a"])
-    assert cache.paths("m1", ["ab", ""]) != cache.paths("m1", ["a", "b"])
-    cache.save("m1", ["a", "b"], np.ones((2, 3)))
-    assert cache.load("m2", ["a", "b"]) is None
-    assert cache.load("m1", ["a", "b"]).shape == (2, 3)
 
 
 def test_registry_and_folder_fingerprints(minilm, tmp_path):

@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from kit.cache import EmbeddingCache
 from kit.errors import EncoderOutputError
-from kit.evaluation.cache import EmbeddingCache
 from kit.sources.encoders import Encoder, check_embeddings
 
 __all__ = ["PrecomputedModel", "embed_sets", "encode_texts"]
@@ -144,38 +144,41 @@ def embed_sets(
 ) -> dict[str, PrecomputedModel]:
     """Embeddings of several text sets (e.g. one per Tatoeba language), one :class:`PrecomputedModel` each.
 
-    Each set is a cache entry of its own (so another selection of languages reuses it); the sets that miss
-    are encoded together in one length-sorted pass over the union of their unique texts.
+    Texts already in the embedding cache (:mod:`kit.cache`, for encoders with a fingerprint) are read from
+    it; the rest of all sets are encoded together in one length-sorted pass over their unique texts.
     """
     store: EmbeddingCache | None
-    if cache is True or cache is None:
-        store = EmbeddingCache() if encoder.fingerprint else None
-    elif cache is False:
+    if not encoder.fingerprint or cache is False:
         store = None
     else:
-        store = cache if encoder.fingerprint else None
-    result: dict[str, PrecomputedModel] = {}
-    missing: dict[str, list[str]] = {}
-    for key, texts in sets.items():
-        unique = list(dict.fromkeys(texts))
-        cached = store.load(encoder.fingerprint, unique) if store is not None else None
-        if cached is not None:
-            result[key] = PrecomputedModel(encoder.name, unique, cached)
-        else:
-            missing[key] = unique
-    encoded = 0
+        store = cache if isinstance(cache, EmbeddingCache) else EmbeddingCache()
+    uniques = {key: list(dict.fromkeys(texts)) for key, texts in sets.items()}
+    found: dict[str, np.ndarray] = {}  # text -> its cached row
+    missing: list[str] = []
+    for unique in uniques.values():
+        if store is None:
+            missing += unique
+            continue
+        rows, absent = store.get(encoder.fingerprint, unique)
+        absent = set(absent)
+        for i, text in enumerate(unique):
+            if i in absent:
+                missing.append(text)
+            else:
+                found[text] = rows[i]
+    missing = list(dict.fromkeys(missing))
     if missing:
-        union = list(dict.fromkeys(t for unique in missing.values() for t in unique))
-        vectors = encode_texts(encoder, union, batch_size=batch_size, progress=progress)
-        encoded = len(union)
-        row = {text: i for i, text in enumerate(union)}
-        for key, unique in missing.items():
-            block = vectors[[row[t] for t in unique]]
-            if store is not None:
-                store.save(encoder.fingerprint, unique, block)
-            result[key] = PrecomputedModel(encoder.name, unique, block)
+        vectors = encode_texts(encoder, missing, batch_size=batch_size, progress=progress)
+        if store is not None:
+            store.put(encoder.fingerprint, missing, vectors)
+        found.update(zip(missing, vectors, strict=True))
     if stats is not None:
-        stats["sets_cached"] = stats.get("sets_cached", 0) + len(sets) - len(missing)
-        stats["sets_encoded"] = stats.get("sets_encoded", 0) + len(missing)
-        stats["texts_encoded"] = stats.get("texts_encoded", 0) + encoded
-    return {key: result[key] for key in sets}
+        encoded = set(missing)
+        touched = sum(1 for unique in uniques.values() if encoded.intersection(unique))
+        stats["sets_cached"] = stats.get("sets_cached", 0) + len(sets) - touched
+        stats["sets_encoded"] = stats.get("sets_encoded", 0) + touched
+        stats["texts_encoded"] = stats.get("texts_encoded", 0) + len(missing)
+    return {
+        key: PrecomputedModel(encoder.name, unique, np.stack([found[t] for t in unique]).astype(np.float32))
+        for key, unique in uniques.items()
+    }

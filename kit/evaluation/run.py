@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from kit import catalog
+from kit.cache import EmbeddingCache
 from kit.config import data_dir
 from kit.errors import KitError, UnknownLanguageError
-from kit.evaluation.cache import EmbeddingCache
 from kit.evaluation.results import EvaluationResults, TaskResult
 from kit.evaluation.sts import (
     STSB_LANGUAGES,
@@ -206,7 +206,7 @@ def evaluate(
         batch_size: encoding batch size.
         teacher: an encoder whose English embeddings the ``flores`` MSE is measured against.
         cache: keep evaluation-set embeddings on disk (only for encoders with a stable identity); an
-            :class:`~kit.evaluation.cache.EmbeddingCache` uses that cache folder.
+            :class:`~kit.cache.EmbeddingCache` uses that cache folder.
         precision: ``"float32"`` (default; what the reference numbers use) or ``"bf16"`` (SentenceTransformers
             only: ~2.5x faster on CPUs with AVX512-BF16/AMX, scores within a few tenths; for big sweeps
             such as Tatoeba over 112 languages).
