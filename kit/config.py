@@ -32,6 +32,18 @@ import platformdirs
 
 from kit._io import can_connect
 
+__all__ = [
+    "APP_NAME",
+    "cache_dir",
+    "cpu_has_native_bf16",
+    "data_dir",
+    "hub_endpoint",
+    "hub_offline_mode",
+    "is_online",
+    "offline_reason",
+    "offline_setting",
+]
+
 APP_NAME = "polyglot-distill"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

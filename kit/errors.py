@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "CacheCorruptError",
+    "ChecksumMismatchError",
+    "DataFormatError",
+    "DataNotFoundError",
+    "EncoderOutputError",
+    "EncoderSpecError",
+    "HubUnavailableError",
+    "KitError",
+    "ModelNotAvailableError",
+    "UnknownLanguageError",
+    "UnknownNameError",
+]
+
 
 class KitError(Exception):
     """Base class for user-fixable problems (the CLI prints these without a traceback)."""

@@ -26,6 +26,8 @@ from datasets import Dataset
 from kit.cache import EmbeddingCache
 from kit.sources.encoders import Encoder, as_encoder, check_embeddings, weights_fingerprint
 
+__all__ = ["CombinedTeacher", "Teacher"]
+
 logger = logging.getLogger(__name__)
 
 
