@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import functools
 import http.server
 import shutil
@@ -13,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from kit import catalog, config
-from kit.catalog import checks, datasets, download, languages, reading
 from kit.errors import (
     ChecksumMismatchError,
     DataFormatError,
@@ -337,12 +335,3 @@ def test_mirror_file_with_line_separator_keeps_its_count(data_dir):
     expected = catalog.get_dataset("tatoeba-challenge").file(name).lines
     assert len(catalog.read_lines(path)) == expected == 10099
     assert len(text.splitlines()) != expected
-
-
-def test_doctests(data_dir):
-    attempted = 0
-    for module in (catalog, languages, datasets, download, reading, checks):
-        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-        assert result.failed == 0, module.__name__
-        attempted += result.attempted
-    assert attempted > 20

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-import importlib
 import time
 
 import datasets
@@ -299,16 +297,6 @@ def test_load_hub_uses_languages_for_subsets(monkeypatch):
     ds = parallel.load_hub("org/parallel", languages=["de", "fra"], max_per_language=1)
     assert seen == [("org/parallel", "en-de", "train"), ("org/parallel", "en-fr", "train")]
     assert parallel.language_counts(ds) == {"de": 1, "fr": 1}
-
-
-def test_doctests(data_dir):
-    attempted = 0
-    for name in ("", ".pairs", ".report", ".files", ".hub", ".cleaning", ".leakage"):
-        module = importlib.import_module(f"kit.parallel{name}")
-        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-        assert result.failed == 0, module.__name__
-        attempted += result.attempted
-    assert attempted > 15
 
 
 def test_stsb_translations_are_row_aligned_pairs(data_dir):
