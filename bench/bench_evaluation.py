@@ -98,11 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         TranslationEvaluator,
     )
 
-    from kit.evaluation import evaluate_tatoeba, resolve_encoder
-    from kit.evaluation.cache import EmbeddingCache
-    from kit.evaluation.encoders import ResolvedEncoder
+    from kit.cache import EmbeddingCache
+    from kit.evaluation import evaluate_tatoeba
     from kit.evaluation.tatoeba import load_tatoeba, resolve_languages
-    from kit.sources import load_model
+    from kit.sources import SentenceTransformerEncoder, as_encoder, load_model
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -115,11 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"model {args.model}: loaded in {load_s:.1f} s (not counted below)")
     model.encode(["warm up"])
     # The kit's encoder over the model object loaded above (so loading is not timed), cacheable by name.
-    encoder = ResolvedEncoder(
-        args.model,
-        resolve_encoder(args.model).fingerprint,
-        lambda: lambda texts, bs: model.encode(texts, batch_size=bs, convert_to_numpy=True),
-    )
+    encoder = SentenceTransformerEncoder(model, args.model, fingerprint=as_encoder(args.model).fingerprint)
 
     with tempfile.TemporaryDirectory() as tmp:
         cache = EmbeddingCache(tmp)
@@ -167,11 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_bf16:
             fast_model = copy.deepcopy(model).to(torch.bfloat16)
             fast_model.encode(["warm up"])
-            fast = ResolvedEncoder(
-                f"{args.model} [bf16]",
-                None,
-                lambda: lambda texts, bs: fast_model.encode(texts, batch_size=bs, convert_to_numpy=True),
-            )
+            fast = SentenceTransformerEncoder(fast_model, f"{args.model} [bf16]")
             bf16, bf16_s = _timed(
                 lambda: evaluate_tatoeba(fast, codes, batch_size=args.batch_size, cache=False), "bf16"
             )

@@ -84,11 +84,12 @@ def recipe_config(name: str, minutes: float):
 
 def worker(name: str, minutes: float, eval_every: float, out: Path) -> None:
     """Train one recipe with a quality curve; write ``out`` (JSON)."""
-    from kit.evaluation import evaluate_sts17, resolve_encoder
+    from kit.evaluation import evaluate_sts17
+    from kit.sources import as_encoder
     from kit.train import QualityCurve, TimeBudget, distill
 
     def sts17(model) -> dict[str, float]:
-        scores = evaluate_sts17(resolve_encoder(model, name=f"{name}-in-training"), cache=False).scores
+        scores = evaluate_sts17(as_encoder(model, name=f"{name}-in-training"), cache=False).scores
         return {"sts17_avg": scores["avg"], "sts17_cross_avg": scores["cross_avg"]}
 
     config = recipe_config(name, minutes)

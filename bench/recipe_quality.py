@@ -64,7 +64,8 @@ def train_with_snapshots(overrides: dict, every: int, folder: Path) -> list[Path
 def score(snapshots: list[Path], alphas: list[float], student: str) -> list[dict]:
     import torch
 
-    from kit.evaluation import TRAINING_LANGUAGES, evaluate_sts17, evaluate_tatoeba, resolve_encoder
+    from kit.evaluation import TRAINING_LANGUAGES, evaluate_sts17, evaluate_tatoeba
+    from kit.sources import as_encoder
     from kit.student import build_student
     from kit.train import interpolate_weights
 
@@ -75,7 +76,7 @@ def score(snapshots: list[Path], alphas: list[float], student: str) -> list[dict
         snapshot = torch.load(path)
         for alpha in alphas:
             interpolate_weights(model, base, snapshot["state"], alpha)
-            encoder = resolve_encoder(model, name=f"{path.stem}-alpha{alpha}")
+            encoder = as_encoder(model, name=f"{path.stem}-alpha{alpha}")
             row = {"step": snapshot["step"], "train_s": round(snapshot["train_s"]), "alpha": alpha}
             row.update({k: round(v, 2) for k, v in evaluate_sts17(encoder, cache=False).scores.items()})
             if path == snapshots[-1]:

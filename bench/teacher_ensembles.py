@@ -4,7 +4,7 @@
 A combined teacher (``kit.teacher.CombinedTeacher``, ``--teacher "self*0.6+use-multilingual*0.4"``) puts each
 teacher's unit vectors side by side scaled by √weight, so the cosine of two combined vectors is the weighted mean
 of the teachers' cosines: this script scores exactly that, from each model's embeddings (cached by the kit's
-evaluation cache, so a rerun with other weights encodes nothing). Choose on the ``dev`` columns.
+embedding cache, so a rerun with other weights encodes nothing). Choose on the ``dev`` columns.
 
 Usage::
 
@@ -26,7 +26,7 @@ def main() -> None:
     import numpy as np
     from scipy.stats import spearmanr
 
-    from kit.evaluation.encoders import embed_sets, resolve_encoder
+    from kit.evaluation.embeddings import embed_sets
     from kit.evaluation.sts import (
         STS17_CROSS,
         STS17_TRACKS,
@@ -34,6 +34,7 @@ def main() -> None:
         load_sts17_track,
         load_stsb_dev_cross,
     )
+    from kit.sources import as_encoder
 
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -52,9 +53,7 @@ def main() -> None:
     print(f"{len(texts)} unique texts in {len(pairs)} tracks", flush=True)
     vectors = {}
     for name in (first, second):
-        model = embed_sets(resolve_encoder(name), {"teacher-ensembles": texts}, progress=True)[
-            "teacher-ensembles"
-        ]
+        model = embed_sets(as_encoder(name), {"teacher-ensembles": texts}, progress=True)["teacher-ensembles"]
         rows = np.asarray(model.encode(texts), dtype=np.float64)
         vectors[name] = dict(zip(texts, rows / np.linalg.norm(rows, axis=1, keepdims=True), strict=True))
 

@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "CacheCorruptError",
+    "ChecksumMismatchError",
+    "DataFormatError",
+    "DataNotFoundError",
+    "EncoderOutputError",
+    "EncoderSpecError",
+    "HubUnavailableError",
+    "KitError",
+    "ModelNotAvailableError",
+    "UnknownLanguageError",
+    "UnknownNameError",
+]
+
 
 class KitError(Exception):
     """Base class for user-fixable problems (the CLI prints these without a traceback)."""
@@ -37,3 +51,12 @@ class ChecksumMismatchError(DataFormatError):
 
 class HubUnavailableError(DataNotFoundError):
     """A data set that could not be loaded from the Hugging Face hub (offline, or not cached)."""
+
+
+class EncoderSpecError(KitError, TypeError, ValueError):
+    """Something passed as a model that the kit cannot encode with (a TypeError), or a precision it cannot run
+    it in (a ValueError)."""
+
+
+class EncoderOutputError(KitError, ValueError):
+    """An encoder returned something that is not one finite row per text."""

@@ -202,10 +202,11 @@ def tatoeba_accuracy(model: Any, languages: str | Sequence[str]) -> dict[str, fl
     {'pt': 0.93}
     """
     from kit.catalog import normalize_language
-    from kit.evaluation import evaluate_tatoeba, resolve_encoder
+    from kit.evaluation import evaluate_tatoeba
+    from kit.sources import as_encoder
 
     codes = [languages] if isinstance(languages, str) else list(languages)
-    result = evaluate_tatoeba(resolve_encoder(model), codes)
+    result = evaluate_tatoeba(as_encoder(model), codes)
     scores = [v for k, v in result.scores.items() if k != "avg"]
     return {normalize_language(code): value / 100 for code, value in zip(codes, scores, strict=True)}
 

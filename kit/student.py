@@ -31,6 +31,15 @@ from sentence_transformers.sentence_transformer.modules import Dense, Normalize
 
 from kit.errors import KitError
 
+__all__ = [
+    "StudentConfigError",
+    "build_student",
+    "check_compatible",
+    "fit_projection",
+    "set_dropout",
+    "set_word_embeddings_trainable",
+]
+
 logger = logging.getLogger(__name__)
 
 

@@ -1,12 +1,9 @@
 """Teacher labelling: the English teacher's embeddings become the student's regression targets.
 
 Each unique English sentence is encoded once (sentence-transformers already sorts each call by length, so
-batches carry little padding), and the vectors go into an on-disk cache keyed by the teacher and the text.
-A rerun, another notebook, or another language set that shares English sentences reuses them.
-
-The cache is a folder per teacher of immutable shards ``shard-<sha256>.npz`` holding ``keys`` (SHA-1 of
-each text) and ``embeddings``. A shard is written atomically and its name is the hash of its bytes, so a
-truncated or altered shard is detected on load, reported, deleted and recomputed, never silently used.
+batches carry little padding), and the vectors go into the kit's embedding cache (:mod:`kit.cache`), keyed
+by the teacher's fingerprint and the text. A rerun, another notebook, another language set that shares
+English sentences, or an evaluation of the same model reuses them.
 
 Example::
 
@@ -19,125 +16,19 @@ Example::
 
 from __future__ import annotations
 
-import copy
-import hashlib
-import io
 import logging
-import re
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from datasets import Dataset
 
-from kit import config
-from kit._io import atomic_write
+from kit.cache import EmbeddingCache
+from kit.sources.encoders import Encoder, as_encoder, check_embeddings, weights_fingerprint
+
+__all__ = ["CombinedTeacher", "Teacher"]
 
 logger = logging.getLogger(__name__)
-
-EncodeFn = Callable[[list[str]], np.ndarray]
-
-
-def text_key(text: str) -> bytes:
-    """The cache key of one text (SHA-1 digest of its UTF-8 bytes)."""
-    return hashlib.sha1(text.encode("utf-8")).digest()
-
-
-def model_fingerprint(model) -> str:
-    """A short stable id of a SentenceTransformer's weights and modules (for cache keys).
-
-    Hashes every parameter and buffer, so two models that differ in any weight get different ids; this
-    takes well under a second for the small models of this kit.
-    """
-    digest = hashlib.sha256()
-    for name, tensor in sorted(model.state_dict().items()):
-        digest.update(name.encode())
-        digest.update(tensor.detach().cpu().contiguous().view(-1).view(dtype=_byte_dtype()).numpy().tobytes())
-    digest.update(repr([type(module).__name__ for module in model]).encode())
-    return digest.hexdigest()[:16]
-
-
-def _digests(keys: np.ndarray) -> list[bytes]:
-    """The 20-byte keys of a shard. NumPy's ``S20`` strips trailing NUL bytes (1 digest in 256 ends with
-    one), so pad them back: otherwise those texts would never hit the cache."""
-    return [key.ljust(20, b"\x00") for key in keys.tolist()]
-
-
-def _byte_dtype():
-    import torch
-
-    return torch.uint8
-
-
-class LabelCache:
-    """Embeddings of texts for one teacher, on disk, validated on load."""
-
-    def __init__(self, folder: str | Path):
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self._index: dict[bytes, np.ndarray] | None = None
-        self.dim: int | None = None
-
-    def _load(self) -> dict[bytes, np.ndarray]:
-        if self._index is not None:
-            return self._index
-        index: dict[bytes, np.ndarray] = {}
-        for shard in sorted(self.folder.glob("shard-*.npz")):
-            payload = shard.read_bytes()
-            expected = shard.stem.removeprefix("shard-")
-            try:
-                if hashlib.sha256(payload).hexdigest()[: len(expected)] != expected:
-                    raise ValueError("content does not match the hash in its name")
-                with np.load(io.BytesIO(payload), allow_pickle=False) as data:
-                    keys, embeddings = data["keys"], data["embeddings"]
-                if keys.ndim != 1 or embeddings.ndim != 2 or len(keys) != len(embeddings):
-                    raise ValueError(f"inconsistent shapes {keys.shape} / {embeddings.shape}")
-                if self.dim is not None and embeddings.shape[1] != self.dim:
-                    raise ValueError(f"dimension {embeddings.shape[1]} differs from {self.dim}")
-            except Exception as err:  # any damage means: do not trust it, rebuild what it held
-                logger.warning(
-                    "Teacher cache shard %s is corrupt (%s); deleting it, its texts will be re-encoded.",
-                    shard,
-                    err,
-                )
-                shard.unlink(missing_ok=True)
-                continue
-            self.dim = embeddings.shape[1]
-            index.update(zip(_digests(keys), embeddings, strict=True))
-        self._index = index
-        return index
-
-    def __len__(self) -> int:
-        return len(self._load())
-
-    def get(self, texts: Sequence[str]) -> tuple[np.ndarray | None, list[int]]:
-        """Cached rows for ``texts`` (None where missing) and the positions that are missing."""
-        index = self._load()
-        missing = [i for i, text in enumerate(texts) if text_key(text) not in index]
-        if not index or len(missing) == len(texts):
-            return None, missing
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            row = index.get(text_key(text))
-            if row is not None:
-                out[i] = row
-        return out, missing
-
-    def put(self, texts: Sequence[str], embeddings: np.ndarray) -> None:
-        """Add one shard (atomic write; the file name is the hash of its bytes)."""
-        if not len(texts):
-            return
-        embeddings = np.asarray(embeddings, dtype=np.float32)
-        keys = np.array([text_key(t) for t in texts], dtype="S20")
-        buffer = io.BytesIO()
-        np.savez(buffer, keys=keys, embeddings=embeddings)
-        payload = buffer.getvalue()
-        path = self.folder / f"shard-{hashlib.sha256(payload).hexdigest()[:32]}.npz"
-        with atomic_write(path) as handle:
-            handle.write(payload)
-        index = self._load()
-        index.update(zip(_digests(keys), embeddings, strict=True))
-        self.dim = embeddings.shape[1]
 
 
 class Teacher:
@@ -146,11 +37,13 @@ class Teacher:
     Args:
         model: a model name that :func:`kit.sources.load_model` resolves, a ``SentenceTransformer``, or any
             callable ``texts -> (n, dim) array`` (then ``name`` is required, it keys the cache).
-        name: cache id; defaults to the model name, or to a fingerprint of a model's weights.
+        name: the teacher's name (``"<name>@bf16"`` in bf16); defaults to the model name, or to a fingerprint of
+            a model's weights. Labels are cached by the encoder's fingerprint (:mod:`kit.cache`), else by the
+            model's weights, else (a callable without a ``fingerprint``) by this name.
         normalize: L2-normalise the targets. ``None`` (default) follows the model: True when it ends with
             ``Normalize`` (MiniLM and MPNet do). A student that ends with ``Normalize`` needs unit targets.
         batch_size: encoding batch size.
-        cache: keep labels on disk under ``$KIT_CACHE_DIR/teacher-labels/<name>``; ``False`` disables it.
+        cache: keep labels in the embedding cache (:mod:`kit.cache`); ``False`` disables it.
         precision: ``"float32"``, or ``"bf16"`` to encode with bfloat16 weights: 2-3× faster on a GPU or a CPU
             with native bf16 (AVX512-BF16/AMX), and targets that differ from float32 by far less than what
             distillation can fit (see bench/README.md). Labels are cached per precision.
@@ -175,70 +68,59 @@ class Teacher:
     ):
         from sentence_transformers import SentenceTransformer
 
-        if precision not in ("float32", "bf16"):
-            raise ValueError(f"Teacher(precision={precision!r}): choose 'float32' or 'bf16'")
-        owned = isinstance(model, str)
-        if owned:
-            from kit.sources import get_spec, load_encoder, load_model
+        weights = weights_fingerprint(model) if isinstance(model, SentenceTransformer) else None
+        if isinstance(model, str):
+            from kit.sources import get_spec
 
             spec = get_spec(model)
             name = name or (spec.name if spec else model)
-            # A reference encoder (mUSE) is a callable, not a SentenceTransformer.
-            model = load_encoder(model) if spec is not None and spec.kind == "encoder" else load_model(model)
-        if isinstance(model, SentenceTransformer):
-            name = name or f"model-{model_fingerprint(model)}"
-            if precision == "bf16":
-                import torch
-
-                # A bf16 copy of a model the caller owns (a student, say), so theirs stays float32.
-                model = (model if owned else copy.deepcopy(model)).to(torch.bfloat16)
-                name = f"{name}@bf16"
-        elif precision == "bf16":
-            raise ValueError("Teacher(precision='bf16') needs a SentenceTransformer, not a callable")
-        self.model = model
-        if isinstance(model, SentenceTransformer):
-            self.name = name
-            self.dim = model.get_embedding_dimension()
-            ends_normalized = type(model[len(model) - 1]).__name__ == "Normalize"
-            self._encode: EncodeFn = lambda texts: model.encode(
-                texts,
-                batch_size=batch_size,
-                convert_to_numpy=True,
-                show_progress_bar=self.show_progress_bar and len(texts) > batch_size,
-            )
-        elif callable(model):
-            if not name:
-                raise ValueError("Teacher(model=<callable>) needs name=... to key its label cache")
-            self.name, self.dim = name, getattr(model, "dim", None)
-            ends_normalized = bool(getattr(model, "normalizes", False))
-            self._encode = lambda texts: np.asarray(model(texts), dtype=np.float32)
-        else:
-            raise TypeError(
-                f"Teacher(model=...) takes a name, a SentenceTransformer or a callable, not {type(model).__name__}"
-            )
-        self.normalize = ends_normalized if normalize is None else normalize
+        elif weights is not None:
+            name = name or f"model-{weights.removeprefix('weights:')}"
+        elif not name:
+            raise ValueError("Teacher(model=<callable>) needs name=... to key its label cache")
+        self.encoder: Encoder | None = as_encoder(model, name=name, precision=precision)
+        self.model = getattr(self.encoder, "model", self.encoder)  # loads a model given by name now
+        self.name = f"{name}@bf16" if precision == "bf16" else name
+        # The cache key: what the encoder computes; a model object's weights; else the name the caller vouches for.
+        suffix = "|bf16" if precision == "bf16" else ""
+        self.fingerprint = self.encoder.fingerprint or (
+            f"{weights}{suffix}" if weights is not None else f"teacher:{self.name}"
+        )
+        self.dim = self.encoder.dim
+        self.normalize = bool(getattr(self.encoder, "normalizes", False)) if normalize is None else normalize
+        self.batch_size = batch_size
         self.show_progress_bar = show_progress_bar
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", self.name)
-        self.cache = LabelCache(config.cache_dir("teacher-labels", safe)) if cache else None
+        self.cache = EmbeddingCache() if cache else None
         self.stats = {"requested": 0, "unique": 0, "cached": 0, "encoded": 0}
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Embeddings of ``texts`` (float32, one row each), encoding each unique uncached text once."""
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if self.encoder is None:
+            raise RuntimeError(
+                f"teacher {self.name!r} was released; {len(texts)} text(s) are not in its label cache: {texts[:2]}"
+            )
+        progress = self.show_progress_bar and len(texts) > self.batch_size
+        out = self.encoder(texts, batch_size=self.batch_size, show_progress_bar=progress)
+        return check_embeddings(out, len(texts), self.name)
+
+    def encode(self, texts: Sequence[str], **_: Any) -> np.ndarray:
+        """Embeddings of ``texts`` (float32, one row each), encoding each unique uncached text once.
+
+        Keyword arguments of ``SentenceTransformer.encode`` are accepted and ignored, so that
+        sentence-transformers' evaluators (``MSEEvaluator(teacher_model=...)``) can use a teacher as it is.
+        """
         texts = list(texts)
         unique = list(dict.fromkeys(texts))
         cached, missing = (
-            self.cache.get(unique) if self.cache is not None else (None, list(range(len(unique))))
+            self.cache.get(self.fingerprint, unique)
+            if self.cache is not None
+            else (None, list(range(len(unique))))
         )
         vectors = cached if cached is not None else None
         if missing:
             new_texts = [unique[i] for i in missing]
-            new = np.asarray(self._encode(new_texts), dtype=np.float32)
-            if new.ndim != 2 or len(new) != len(new_texts):
-                raise ValueError(
-                    f"teacher {self.name!r} returned shape {new.shape} for {len(new_texts)} texts"
-                )
+            new = self._encode(new_texts)
             if self.cache is not None:
-                self.cache.put(new_texts, new)
+                self.cache.put(self.fingerprint, new_texts, new)
             if vectors is None:
                 vectors = np.zeros((len(unique), new.shape[1]), dtype=np.float32)
             vectors[missing] = new
@@ -255,13 +137,7 @@ class Teacher:
 
     def release(self) -> None:
         """Free the model (training no longer needs it); texts already labelled stay available from the cache."""
-
-        def released(texts: list[str]) -> np.ndarray:
-            raise RuntimeError(
-                f"teacher {self.name!r} was released; {len(texts)} text(s) are not in its label cache: {texts[:2]}"
-            )
-
-        self.model, self._encode = None, released
+        self.model = self.encoder = None
         import gc
 
         gc.collect()

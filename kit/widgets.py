@@ -32,7 +32,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from kit.errors import KitError
-from kit.visualize import SpaceMap, as_encoder, embed, figure_bundle, language_colour, space_figure
+from kit.sources.encoders import as_encoder, embed
+from kit.visualize import SpaceMap, figure_bundle, language_colour, space_figure
 from kit.visualize.render import in_kernel
 
 __all__ = ["DEFAULT_EXAMPLES", "Neighbour", "NeighbourExplorer"]

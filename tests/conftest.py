@@ -1,4 +1,4 @@
-"""Shared test setup: the tests read the read-only data mirror beside the checkout and keep caches apart."""
+"""Fixtures of the test suite (the environment is set up by the repository's ``conftest.py``)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO.parent / "shared" / "data"
-
-# Point the kit at the mirror unless the caller chose a data directory already.
-if "KIT_DATA_DIR" not in os.environ and SHARED_DATA.is_dir():
-    os.environ["KIT_DATA_DIR"] = str(SHARED_DATA)
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 @pytest.fixture(scope="session")

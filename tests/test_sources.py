@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kit import __version__
+from kit import __version__, config
 from kit.config import cache_dir
 from kit.errors import CacheCorruptError, ModelNotAvailableError
 from kit.sources import (
@@ -23,7 +23,6 @@ from kit.sources import (
     cache,
     describe_models,
     get_spec,
-    hub,
     load_encoder,
     load_model,
     mpnet,
@@ -408,7 +407,10 @@ def test_trust_remote_code_stays_off(monkeypatch, tmp_path):
     import sentence_transformers
 
     monkeypatch.setattr(sentence_transformers, "SentenceTransformer", Recorder)
-    monkeypatch.setattr(hub, "_hub_reachable", lambda timeout=3.0: False)
+    import huggingface_hub.constants as hub_constants
+
+    monkeypatch.setattr(config, "_reachable", lambda host, port, timeout: False)
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
     monkeypatch.delenv("KIT_OFFLINE", raising=False)

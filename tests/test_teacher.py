@@ -7,7 +7,8 @@ import hashlib
 import numpy as np
 import pytest
 
-from kit.teacher import Teacher, text_key
+from kit.cache import text_key
+from kit.teacher import Teacher
 
 
 class CountingEncoder:
@@ -53,8 +54,9 @@ def test_texts_whose_key_ends_with_a_nul_byte_hit_the_cache(cache_dir):
 
 def test_a_damaged_shard_is_detected_deleted_and_recomputed(cache_dir, caplog):
     encoder = CountingEncoder()
-    expected = Teacher(encoder, name="fake").encode(["x", "y"])
-    (shard,) = (cache_dir / "teacher-labels" / "fake").glob("shard-*.npz")
+    teacher = Teacher(encoder, name="fake")
+    expected = teacher.encode(["x", "y"])
+    (shard,) = teacher.cache.folder(teacher.fingerprint).glob("shard-*.npz")
     shard.write_bytes(shard.read_bytes()[:-7])
     again = Teacher(encoder, name="fake").encode(["x", "y"])
     assert np.array_equal(again, expected) and len(encoder.calls) == 2

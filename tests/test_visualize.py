@@ -50,7 +50,7 @@ def test_alignment_metrics_separate_aligned_from_unaligned():
 
 
 def test_alignment_metrics_retrieval_matches_sentence_transformers_evaluator():
-    from kit.evaluation.encoders import PrecomputedModel
+    from kit.evaluation.embeddings import PrecomputedModel
     from kit.evaluation.translation import parallel_metrics
 
     texts = WORDS + TRANSLATIONS["de"]

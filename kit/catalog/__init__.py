@@ -13,7 +13,7 @@ says in one line which file is missing, where it was looked for and how to provi
 ``kit.catalog.languages``      :data:`LANGUAGES` and the code conversions (ISO 639-1/639-3, FLORES, Tatoeba)
 ``kit.catalog.datasets``       the data sets and their files (``data_files.tsv``, package data),
                                :func:`get_dataset`, :func:`files`, :func:`pair_files`
-``kit.catalog.download``       :func:`data_path` (local file or checked download), :func:`offline_reason`
+``kit.catalog.download``       :func:`data_path` (local file or checked download)
 ``kit.catalog.reading``        :func:`read_lines`, :func:`read_stsb_multi_mt`
 ``kit.catalog.checks``         :func:`verify`, :func:`describe_datasets` (``python -m kit data``)
 =============================  ====================================================================
@@ -29,9 +29,9 @@ Example::
     >>> catalog.to_iso3("de"), catalog.flores_code("ar"), catalog.tatoeba_challenge_code("zh")
     ('deu', 'arb_Arab', 'cmn_Hans')
 
-Environment variables: ``KIT_DATA_DIR`` (where files live), ``KIT_OFFLINE=1`` (never download; ``KIT_OFFLINE=0``
-allows downloads even when ``HF_HUB_OFFLINE=1`` is set), ``HF_HUB_OFFLINE=1`` (treated as offline), and
-``KIT_DATA_URL`` (a mirror with the data directory's layout, e.g. ``https://example.org/kit-data`` or
+Environment variables: ``KIT_DATA_DIR`` (where files live), ``KIT_OFFLINE`` / ``HF_HUB_OFFLINE`` (the kit's one
+offline rule, :func:`kit.config.offline_setting`; :func:`offline_reason` and :func:`is_online` are re-exported
+from :mod:`kit.config`), and ``KIT_DATA_URL`` (a mirror with the data directory's layout, e.g. ``https://example.org/kit-data`` or
 ``file:///mnt/data``, used instead of the public sources).
 """
 
@@ -46,7 +46,7 @@ from kit.catalog.datasets import (
     pair_files,
     tatoeba_challenge_languages,
 )
-from kit.catalog.download import data_path, is_online, offline_reason
+from kit.catalog.download import data_path
 from kit.catalog.languages import (
     LANGUAGES,
     flores_code,
@@ -58,6 +58,7 @@ from kit.catalog.languages import (
     to_iso3,
 )
 from kit.catalog.reading import read_lines, read_stsb_multi_mt
+from kit.config import is_online, offline_reason
 
 __all__ = [
     "LANGUAGES",

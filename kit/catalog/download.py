@@ -1,7 +1,7 @@
 """Getting a file: the data directory first, else a checked, atomic download when the network allows it.
 
-:func:`data_path` is the one way the kit reaches a data file; :func:`offline_reason` / :func:`is_online` say
-whether a URL can be fetched now (``KIT_OFFLINE``, ``HF_HUB_OFFLINE`` and a quick host probe, cached).
+:func:`data_path` is the one way the kit reaches a data file. Whether the network may be used is the kit's
+one offline rule, :func:`kit.config.offline_reason`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import tarfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -17,63 +16,12 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from kit._io import atomic_write, can_connect
+from kit._io import atomic_write
 from kit.catalog.datasets import DataFile, get_dataset
-from kit.config import data_dir
+from kit.config import data_dir, offline_reason
 from kit.errors import ChecksumMismatchError, DataFormatError, DataNotFoundError
 
-__all__ = ["data_path", "is_online", "offline_reason"]
-
-
-# ------------------------------------------------------------------------------------ offline check
-
-_TRUE = {"1", "true", "yes", "on"}
-_PROBE_TTL_S = 300.0
-_PROBES: dict[tuple[str, int], tuple[float, bool]] = {}
-
-
-def _offline_flag() -> str | None:
-    """The environment setting that makes the kit offline, if any (``KIT_OFFLINE`` wins when set)."""
-    kit = os.environ.get("KIT_OFFLINE", "").strip()
-    if kit:
-        return f"KIT_OFFLINE={kit}" if kit.lower() in _TRUE else None
-    value = os.environ.get("HF_HUB_OFFLINE", "").strip()
-    return f"HF_HUB_OFFLINE={value}" if value.lower() in _TRUE else None
-
-
-def offline_reason(url: str = "https://raw.githubusercontent.com", timeout: float = 2.0) -> str | None:
-    """Why ``url`` cannot be fetched now (``None`` when it can): an offline setting or an unreachable host.
-
-    ``file://`` URLs are always reachable. Host checks are cached for five minutes and take at most
-    ``timeout`` seconds.
-
-    >>> offline_reason("file:///tmp/mirror") is None
-    True
-    """
-    parsed = urllib.parse.urlparse(url)
-    if parsed.scheme == "file":
-        return None
-    flag = _offline_flag()
-    if flag:
-        return flag
-    host = parsed.hostname or ""
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    key = (host, port)
-    now = time.monotonic()
-    cached = _PROBES.get(key)
-    if cached is None or now - cached[0] > _PROBE_TTL_S:
-        cached = (now, can_connect(host, port, timeout))
-        _PROBES[key] = cached
-    return None if cached[1] else f"{host} is unreachable"
-
-
-def is_online(url: str = "https://raw.githubusercontent.com", timeout: float = 2.0) -> bool:
-    """Whether ``url``'s host is reachable and no offline setting is active (never waits longer than ``timeout``).
-
-    >>> isinstance(is_online(), bool)
-    True
-    """
-    return offline_reason(url, timeout) is None
+__all__ = ["data_path"]
 
 
 # -------------------------------------------------------------------------------------- data files

@@ -3,7 +3,8 @@
 Every encoder type works the same way: a registry name, a model folder, a ``SentenceTransformer``, or a
 plain callable ``texts -> (n, dim) array`` (mUSE). The metrics are sentence-transformers' own evaluators
 (``EmbeddingSimilarityEvaluator``, ``TranslationEvaluator``, ``MSEEvaluator``), run on embeddings that the
-kit computes once per unique text and caches per model (see :mod:`kit.evaluation.encoders`).
+kit computes once per unique text and caches per model (see :mod:`kit.evaluation.embeddings`); any model
+becomes an encoder through :func:`kit.sources.as_encoder`.
 
 =========================  ==========================================================================
 ``evaluate``               models × tasks → :class:`EvaluationResults` (``.table(task)``, ``.save(dir)``)
@@ -16,7 +17,6 @@ kit computes once per unique text and caches per model (see :mod:`kit.evaluation
 ``comparison_table``       this run beside the published and measured STS2017 rows (DataFrame)
 ``to_markdown``            a DataFrame as a Markdown table
 ``comparison_figure``      plotly heatmap / grouped bars of a comparison table
-``resolve_encoder``        any model → the kit's encoder form (name, cache fingerprint, encode)
 =========================  ==========================================================================
 
 Example::
@@ -26,7 +26,7 @@ Example::
     >>> print(to_markdown(comparison_table(results)))                             # doctest: +SKIP
 """
 
-from kit.evaluation.encoders import EncoderOutputError, EncoderSpecError, PrecomputedModel, resolve_encoder
+from kit.evaluation.embeddings import PrecomputedModel
 from kit.evaluation.published import (
     MEASURED_STS17,
     PUBLISHED_STS17,
@@ -64,8 +64,6 @@ __all__ = [
     "STSB_DEV_TRACKS",
     "TASKS",
     "TRAINING_LANGUAGES",
-    "EncoderOutputError",
-    "EncoderSpecError",
     "EvaluationResults",
     "PrecomputedModel",
     "TaskResult",
@@ -83,7 +81,6 @@ __all__ = [
     "evaluate_tatoeba",
     "reference_rows",
     "report",
-    "resolve_encoder",
     "run_cli_evaluate",
     "sts17_evaluators",
     "tatoeba_languages",

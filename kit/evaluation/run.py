@@ -34,10 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from kit import catalog
+from kit.cache import EmbeddingCache
 from kit.config import data_dir
 from kit.errors import KitError, UnknownLanguageError
-from kit.evaluation.cache import EmbeddingCache
-from kit.evaluation.encoders import ResolvedEncoder, resolve_encoder
 from kit.evaluation.results import EvaluationResults, TaskResult
 from kit.evaluation.sts import (
     STSB_LANGUAGES,
@@ -49,6 +48,7 @@ from kit.evaluation.sts import (
 from kit.evaluation.tables import baseline_deltas, comparison_figure, comparison_table, to_markdown
 from kit.evaluation.tatoeba import evaluate_tatoeba, resolve_language, resolve_languages
 from kit.evaluation.translation import FLORES_LANGUAGES, evaluate_flores
+from kit.sources.encoders import Encoder, as_encoder
 
 logger = logging.getLogger(__name__)
 
@@ -168,13 +168,13 @@ def _select_languages(tasks: list[str], languages: Any) -> dict[str, Any]:
     return per_task
 
 
-def _resolve_models(models: Any, precision: str = "float32") -> list[ResolvedEncoder]:
+def _resolve_models(models: Any, precision: str = "float32") -> list[Encoder]:
     if isinstance(models, Mapping):
-        encoders = [resolve_encoder(spec, str(label), precision) for label, spec in models.items()]
-    elif isinstance(models, str | ResolvedEncoder) or not isinstance(models, Sequence):
-        encoders = [resolve_encoder(models, precision=precision)]
+        encoders = [as_encoder(spec, name=str(label), precision=precision) for label, spec in models.items()]
+    elif isinstance(models, str) or not isinstance(models, Sequence):
+        encoders = [as_encoder(models, precision=precision)]
     else:
-        encoders = [resolve_encoder(m, precision=precision) for m in models]
+        encoders = [as_encoder(m, precision=precision) for m in models]
     seen: dict[str, int] = {}
     for enc in encoders:  # unique labels: "x", "x #2", ...
         seen[enc.name] = seen.get(enc.name, 0) + 1
@@ -206,7 +206,7 @@ def evaluate(
         batch_size: encoding batch size.
         teacher: an encoder whose English embeddings the ``flores`` MSE is measured against.
         cache: keep evaluation-set embeddings on disk (only for encoders with a stable identity); an
-            :class:`~kit.evaluation.cache.EmbeddingCache` uses that cache folder.
+            :class:`~kit.cache.EmbeddingCache` uses that cache folder.
         precision: ``"float32"`` (default; what the reference numbers use) or ``"bf16"`` (SentenceTransformers
             only: ~2.5x faster on CPUs with AVX512-BF16/AMX, scores within a few tenths; for big sweeps
             such as Tatoeba over 112 languages).
@@ -216,7 +216,7 @@ def evaluate(
     task_names = parse_tasks(tasks)
     selection = _select_languages(task_names, languages)
     encoders = _resolve_models(models, precision)
-    teacher_enc = resolve_encoder(teacher) if teacher is not None else None
+    teacher_enc = as_encoder(teacher) if teacher is not None else None
     options = {"batch_size": batch_size, "cache": cache, "progress": progress}
     results: list[TaskResult] = []
     for enc in encoders:

@@ -28,8 +28,9 @@ from sentence_transformers.sentence_transformer.evaluation import EmbeddingSimil
 from kit.catalog import normalize_language, read_stsb_multi_mt
 from kit.errors import DataFormatError, UnknownLanguageError
 from kit.evaluation import _data
-from kit.evaluation.encoders import ResolvedEncoder, embed_sets
+from kit.evaluation.embeddings import embed_sets
 from kit.evaluation.results import TaskResult
+from kit.sources.encoders import Encoder
 
 #: The paper's column order (Reimers & Gurevych 2020, Table 1 + 2 as shown in the sentence-transformers docs).
 STS17_TRACKS: tuple[str, ...] = (
@@ -192,7 +193,7 @@ def sts17_evaluators(tracks: Sequence[str] = STS17_TRACKS, batch_size: int = 32)
 
 def _evaluate_pairs(
     task: str,
-    encoder: ResolvedEncoder,
+    encoder: Encoder,
     pairs: list[STSPairs],
     *,
     batch_size: int,
@@ -228,7 +229,7 @@ def _evaluate_pairs(
 
 
 def evaluate_sts17(
-    encoder: ResolvedEncoder,
+    encoder: Encoder,
     tracks: Sequence[str] = STS17_TRACKS,
     *,
     batch_size: int = 32,
@@ -250,7 +251,7 @@ def evaluate_sts17(
 
 
 def evaluate_stsb_dev_cross(
-    encoder: ResolvedEncoder,
+    encoder: Encoder,
     tracks: Sequence[str] = STSB_DEV_TRACKS,
     *,
     batch_size: int = 32,
@@ -278,7 +279,7 @@ def evaluate_stsb_dev_cross(
 
 
 def evaluate_stsb(
-    encoder: ResolvedEncoder,
+    encoder: Encoder,
     languages: Sequence[str] = STSB_LANGUAGES,
     *,
     split: str = "test",

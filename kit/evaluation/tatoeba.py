@@ -26,8 +26,9 @@ from sentence_transformers.sentence_transformer.evaluation import TranslationEva
 from kit import catalog
 from kit.errors import DataFormatError, UnknownLanguageError
 from kit.evaluation import _data
-from kit.evaluation.encoders import ResolvedEncoder, embed_sets
+from kit.evaluation.embeddings import embed_sets
 from kit.evaluation.results import TaskResult
+from kit.sources.encoders import Encoder
 
 #: The kit's training languages (Reimers & Gurevych 2020's STS2017 languages), as LASER codes.
 TRAINING_LANGUAGES: tuple[str, ...] = ("ara", "deu", "fra", "ita", "nld", "spa", "tur")
@@ -117,7 +118,7 @@ def load_tatoeba(language: str) -> TatoebaPairs:
 
 
 def evaluate_tatoeba(
-    encoder: ResolvedEncoder,
+    encoder: Encoder,
     languages: Sequence[str] | str | None = None,
     *,
     batch_size: int = 32,

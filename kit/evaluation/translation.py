@@ -7,11 +7,11 @@
 
 Example::
 
-    >>> from kit.evaluation import resolve_encoder
+    >>> from kit.sources import as_encoder
     >>> from kit.evaluation.translation import evaluate_parallel, load_flores
     >>> eng, deu = load_flores("de")                                         # doctest: +SKIP
-    >>> evaluate_parallel(resolve_encoder("multilingual-e5-small"), eng, deu,
-    ...                   teacher=resolve_encoder("all-MiniLM-L6-v2"))      # doctest: +SKIP
+    >>> evaluate_parallel(as_encoder("multilingual-e5-small"), eng, deu,
+    ...                   teacher=as_encoder("all-MiniLM-L6-v2"))           # doctest: +SKIP
     {'src2trg': 95.1, 'trg2src': 94.7, 'accuracy': 94.9, 'mse': 0.21}
 """
 
@@ -25,8 +25,9 @@ from sentence_transformers.sentence_transformer.evaluation import MSEEvaluator, 
 from kit import catalog
 from kit.errors import DataFormatError, KitError, UnknownLanguageError
 from kit.evaluation import _data
-from kit.evaluation.encoders import ResolvedEncoder, embed_sets
+from kit.evaluation.embeddings import embed_sets
 from kit.evaluation.results import TaskResult
+from kit.sources.encoders import Encoder
 
 #: FLORES-200 devtest languages of the kit's data mirror (ISO 639-1), English excluded.
 FLORES_LANGUAGES: tuple[str, ...] = ("ar", "de", "es", "fr", "it", "nl", "tr")
@@ -67,11 +68,11 @@ def parallel_metrics(model, source: list[str], target: list[str], name: str, tea
 
 
 def evaluate_parallel(
-    encoder: ResolvedEncoder,
+    encoder: Encoder,
     source: Sequence[str],
     target: Sequence[str],
     *,
-    teacher: ResolvedEncoder | None = None,
+    teacher: Encoder | None = None,
     name: str = "parallel",
     batch_size: int = 32,
     cache=True,
@@ -96,10 +97,10 @@ def evaluate_parallel(
 
 
 def evaluate_flores(
-    encoder: ResolvedEncoder,
+    encoder: Encoder,
     languages: Sequence[str] | None = None,
     *,
-    teacher: ResolvedEncoder | None = None,
+    teacher: Encoder | None = None,
     batch_size: int = 32,
     cache=True,
     progress: bool = False,

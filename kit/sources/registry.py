@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from kit.config import cache_dir
 from kit.errors import ModelNotAvailableError
-from kit.sources.cache import MANIFEST, _cached_build
+from kit.sources.cache import CACHE_FORMAT, MANIFEST, _cached_build
 from kit.sources.e5 import _build_e5
 from kit.sources.encoders import Encoder, USEEncoder
 from kit.sources.mpnet import _MPNET_INSTALL, _MPNET_PARTS, _build_mpnet
@@ -52,6 +52,12 @@ class ModelSpec:
     def __post_init__(self) -> None:
         names = (self.name, *((self.hub_id,) if self.hub_id else ()), *self.aliases)
         object.__setattr__(self, "names", tuple(dict.fromkeys(n.lower() for n in names)))
+
+    @property
+    def fingerprint(self) -> str:
+        """The identity of what this entry computes: its name, the exact packages of its pack and the
+        converted-model cache format (the embedding cache's key for it)."""
+        return f"registry:{self.name}|{','.join(self.packages)}|format{CACHE_FORMAT}"
 
 
 def _package_dir(module: str) -> Path | None:

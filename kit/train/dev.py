@@ -11,18 +11,12 @@ from __future__ import annotations
 __all__ = ["dev_evaluator", "dev_metrics"]
 
 
-class _TeacherForEvaluator:
-    """Gives MSEEvaluator the cached teacher (it only calls ``.encode``)."""
-
-    def __init__(self, teacher) -> None:
-        self.teacher = teacher
-
-    def encode(self, sentences, **kwargs):
-        return self.teacher.encode(list(sentences))
-
-
 def dev_evaluator(dev, teacher):
-    """MSE against the teacher + translation accuracy, on the held-out dev pairs (not a test set)."""
+    """MSE against the teacher + translation accuracy, on the held-out dev pairs (not a test set).
+
+    ``teacher`` is a :class:`kit.teacher.Teacher` (its cached labels are the MSE targets; ``MSEEvaluator``
+    calls only its ``encode``).
+    """
     from sentence_transformers.sentence_transformer.evaluation import (
         MSEEvaluator,
         SequentialEvaluator,
@@ -32,9 +26,7 @@ def dev_evaluator(dev, teacher):
     english, other = dev["english"], dev["non_english"]
     return SequentialEvaluator(
         [
-            MSEEvaluator(
-                english, other, teacher_model=_TeacherForEvaluator(teacher), name="dev", batch_size=64
-            ),
+            MSEEvaluator(english, other, teacher_model=teacher, name="dev", batch_size=64),
             TranslationEvaluator(english, other, name="dev", batch_size=64),
         ]
     )

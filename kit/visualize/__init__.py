@@ -14,7 +14,7 @@ What the notebooks show, computed here so that each notebook cell stays short:
   internet (plotly.js embedded, never fetched from a CDN), static PNG/SVG through kaleido when a Chrome is
   available, and a clear fallback to HTML when it is not.
 
-Every function takes a model the way the rest of the kit does: a registry name (``"multilingual-e5-small"``),
+Every function takes a model the way the rest of the kit does (:func:`kit.sources.as_encoder`): a registry name (``"multilingual-e5-small"``),
 a model folder, a ``SentenceTransformer``, or any callable ``texts -> (n, dim) array``.
 
 ============================  =====================================================================
@@ -26,7 +26,6 @@ a model folder, a ``SentenceTransformer``, or any callable ``texts -> (n, dim) a
 ``kit.visualize.render``      offline renderer, :func:`figure_bundle`, :func:`save_figure`, static export,
                               :func:`notebook_to_html`, :func:`in_kernel`
 ``kit.visualize.colours``     :data:`LANGUAGE_COLOURS`, :func:`language_colour`
-``kit.visualize.encode``      :func:`as_encoder`, :func:`embed` (the figures' encoder adapter)
 ============================  =====================================================================
 
 Example::
@@ -39,7 +38,6 @@ Example::
 
 from kit.visualize.colours import LANGUAGE_COLOURS, language_colour
 from kit.visualize.curves import LiveCurves, LiveFigure, history_rows, learning_curve_figure, training_curves
-from kit.visualize.encode import Encoder, as_encoder, embed
 from kit.visualize.figures import (
     alignment_figure,
     compare_spaces_figure,
@@ -62,16 +60,13 @@ from kit.visualize.render import (
 
 __all__ = [
     "LANGUAGE_COLOURS",
-    "Encoder",
     "LiveCurves",
     "LiveFigure",
     "SpaceMap",
     "alignment_figure",
     "alignment_metrics",
-    "as_encoder",
     "compare_spaces_figure",
     "difference_figure",
-    "embed",
     "figure_bundle",
     "fit_umap",
     "history_rows",

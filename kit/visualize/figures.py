@@ -10,8 +10,8 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from kit.sources.encoders import as_encoder, embed
 from kit.visualize.colours import language_colour
-from kit.visualize.encode import as_encoder, embed
 from kit.visualize.maps import SpaceMap
 
 __all__ = [

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from kit.errors import KitError
-from kit.visualize.encode import embed
+from kit.sources.encoders import embed
 
 __all__ = ["SpaceMap", "fit_umap", "map_space", "multiway_sentences"]
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from kit.errors import KitError
-from kit.visualize.encode import as_encoder, embed
+from kit.sources.encoders import as_encoder, embed
 
 __all__ = ["alignment_metrics", "pair_metrics"]
 
