@@ -204,14 +204,25 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
 
 def _run_data(args: argparse.Namespace) -> int:
     from kit.catalog import data_problems, describe_datasets
+    from kit.config import data_dir
     from kit.errors import KitError
 
     print(describe_datasets(verify=args.verify))
     if args.verify:
         problems = data_problems()
+        if problems and not data_dir().is_dir():
+            raise KitError(f"data --verify: {problems[0]}")
+        missing = [p for p in problems if p.endswith(": missing")]
+        damaged = [p for p in problems if p not in missing]
         if problems:
-            shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
-            raise KitError(f"data --verify: {len(problems)} problem(s): {shown}")
+            parts = []
+            if damaged:
+                files = dict.fromkeys(problem.split(": ", 1)[0] for problem in damaged)
+                more = f"; and {len(damaged) - 3} more" if len(damaged) > 3 else ""
+                parts.append(f"{len(files)} damaged file(s): {'; '.join(damaged[:3])}{more}")
+            if missing:
+                parts.append(f"{len(missing)} file(s) missing, e.g. {missing[0].removesuffix(': missing')}")
+            raise KitError(f"data --verify found problems: {' / '.join(parts)} (the table above lists them)")
     return 0
 
 

@@ -42,7 +42,7 @@ from kit.train.config import DistillConfig, preset
 from kit.train.data import load_parallel_data
 from kit.train.dev import dev_evaluator, dev_metrics
 from kit.train.report import final_evaluation, results_record, write_results
-from kit.train.run_folder import RunFolder, newest_complete_checkpoint, open_run_folder
+from kit.train.run_folder import RunFolder, checkpoint_step, newest_complete_checkpoint, open_run_folder
 from kit.train.trainer import (
     BudgetAwareTrainer,
     _set_threads,
@@ -268,7 +268,10 @@ def _train(
     )
     last = folder.resume_checkpoint()
     with training_attention() as attention_kernel:
-        trainer.train(resume_from_checkpoint=str(last) if last else None)
+        if last is not None and 0 < args.max_steps <= checkpoint_step(last):
+            _restore_without_training(trainer, last)
+        else:
+            trainer.train(resume_from_checkpoint=str(last) if last else None)
     if nan_guard.bad_step is not None:
         good, _ = newest_complete_checkpoint(folder.checkpoints)
         raise TrainingDivergedError(
@@ -287,6 +290,21 @@ def _train(
     )
     _release(trainer, all_callbacks, trim)
     return run
+
+
+def _restore_without_training(trainer: BudgetAwareTrainer, checkpoint: Path) -> None:
+    """A run whose checkpoint is at its last step: the checkpoint's weights and log, no step trained.
+
+    ``trainer.train`` would train one more step here (its resume only skips whole epochs when the end falls
+    on an epoch boundary). The callbacks still see a training begin and end: WiSE interpolation runs at the end.
+    """
+    from transformers import TrainerState
+
+    trainer._load_from_checkpoint(str(checkpoint))
+    trainer.state = TrainerState.load_from_json(str(checkpoint / "trainer_state.json"))
+    handler = trainer.callback_handler
+    trainer.control = handler.on_train_begin(trainer.args, trainer.state, trainer.control)
+    trainer.control = handler.on_train_end(trainer.args, trainer.state, trainer.control)
 
 
 def _release(trainer: BudgetAwareTrainer, callbacks: list[TrainerCallback], trim: MemoryTrim | None) -> None:

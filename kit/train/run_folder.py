@@ -46,6 +46,7 @@ __all__ = [
     "RunFolderConflictError",
     "changed_settings",
     "checkpoint_problem",
+    "checkpoint_step",
     "newest_complete_checkpoint",
     "open_run_folder",
     "weight_settings",
@@ -133,7 +134,8 @@ def checkpoint_problem(folder: str | os.PathLike) -> str | None:
     return None
 
 
-def _step(folder: Path) -> int:
+def checkpoint_step(folder: Path) -> int:
+    """The step of a ``checkpoint-<step>`` folder."""
     return int(folder.name.removeprefix("checkpoint-"))
 
 
@@ -145,7 +147,7 @@ def newest_complete_checkpoint(checkpoints: str | os.PathLike) -> tuple[Path | N
         p for p in folder.glob("checkpoint-*") if p.is_dir() and p.name.removeprefix("checkpoint-").isdigit()
     ]
     skipped = []
-    for candidate in sorted(found, key=_step, reverse=True):
+    for candidate in sorted(found, key=checkpoint_step, reverse=True):
         problem = checkpoint_problem(candidate)
         if problem is None:
             return candidate, skipped
@@ -213,7 +215,7 @@ class RunFolder:
                     "No complete checkpoint in %s: training starts from the first step", self.checkpoints
                 )
             return None
-        step = _step(checkpoint)
+        step = checkpoint_step(checkpoint)
         if self.finished_at_step is not None and step >= self.finished_at_step:
             logger.warning(
                 "Resuming %s from %s: the run finished at step %d, so no step is trained; the model is saved "
