@@ -108,3 +108,69 @@ def can_connect(host: str, port: int, timeout: float) -> bool:
     thread.start()
     thread.join(timeout)
     return bool(result and result[0])
+
+
+def output_folder(path: str | os.PathLike, argument: str) -> Path:
+    """Create the folder ``path`` (and its parents) and check that files can be written in it.
+
+    Runs before any data or model is loaded, so that a bad output folder costs nothing: an existing file, a
+    path under a file or a folder without write permission raises :class:`~kit.errors.KitError` naming
+    ``argument`` (``"--out"`` on the command line) and the path.
+
+    >>> import tempfile, pathlib
+    >>> folder = output_folder(pathlib.Path(tempfile.mkdtemp()) / "runs" / "a", "--out")
+    >>> folder.is_dir()
+    True
+    """
+    from kit.errors import KitError
+
+    path = Path(path).expanduser()
+    if path.exists() and not path.is_dir():
+        raise KitError(f"argument {argument}: {path} is a file, not a folder; pass a folder path")
+    blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise KitError(f"argument {argument}: {path} is under {blocking}, which is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as err:
+        why = f"{err.strerror}: {err.filename}" if err.strerror and err.filename else str(err)
+        raise KitError(
+            f"argument {argument}: cannot write in {path} ({why}); pass a folder you can write to"
+        ) from None
+    return path
+
+
+def safetensors_problem(path: str | os.PathLike) -> str | None:
+    """Why a ``.safetensors`` file cannot be loaded (truncated, bad header), or None; reads only its header.
+
+    A safetensors file is an 8-byte header length, a JSON header of tensor offsets, then the tensor bytes: a
+    file cut short by a crash is shorter than its header says.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            length = int.from_bytes(handle.read(8), "little")
+            if size < 8 or length > size - 8:
+                return f"{path.name} is truncated ({size} bytes)"
+            header = json.loads(handle.read(length))
+    except (OSError, ValueError) as err:
+        return f"{path.name} cannot be read ({err})"
+    end = max((t["data_offsets"][1] for k, t in header.items() if k != "__metadata__"), default=0)
+    if size != 8 + length + end:
+        return f"{path.name} is truncated ({size} bytes, its header describes {8 + length + end})"
+    return None
+
+
+def torch_file_problem(path: str | os.PathLike) -> str | None:
+    """Why a ``torch.save`` file (a zip archive) is damaged, or None; reads only the archive's directory."""
+    import zipfile
+
+    path = Path(path)
+    if not path.is_file():
+        return f"no {path.name}"
+    if not zipfile.is_zipfile(path):
+        return f"{path.name} is truncated or damaged"
+    return None

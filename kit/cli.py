@@ -2,7 +2,7 @@
 
 Commands::
 
-    python -m kit distill  --preset smoke|cpu|gpu|notebook-fast --out DIR [--teacher ...] [--student ...] [--languages ...]
+    python -m kit distill  --preset smoke|cpu|gpu|notebook-fast --out DIR [--restart] [--teacher ...] [--languages ...]
     python -m kit evaluate --model A --model B [--tasks sts17,stsb,tatoeba] [--out results/]
     python -m kit models   # the model names the kit resolves, and whether each is available offline
     python -m kit data     # the data sets of the catalog, and whether each is present in the data dir
@@ -59,15 +59,30 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
+    from kit._io import output_folder
+    from kit.errors import InvalidArgumentError
     from kit.evaluation import run_cli_evaluate
 
+    if args.batch_size < 1:
+        raise InvalidArgumentError("--batch-size", args.batch_size, "a whole number ≥ 1")
+    if args.out:  # checked now, not after the whole evaluation
+        output_folder(args.out, "--out")
     return run_cli_evaluate(args)
 
 
 def _add_distill(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("distill", help="distil a multilingual student from an English teacher")
     p.add_argument("--preset", default="smoke", help="smoke | cpu | gpu | notebook-fast")
-    p.add_argument("--out", required=True, help="output folder (model, checkpoints, results.json)")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="output folder (run.json, model, checkpoints, results.json); a rerun with the same settings resumes",
+    )
+    p.add_argument(
+        "--restart",
+        action="store_true",
+        help="move the run the --out folder holds aside to <folder>.<date-time> (never deleted) and start over",
+    )
     p.add_argument(
         "--teacher",
         default=None,
@@ -110,30 +125,45 @@ def _parse_oversample(text: str) -> dict[str, int]:
     return out
 
 
+#: distill's command-line arguments and the config fields they set.
+_DISTILL_ARGUMENTS = {
+    "teacher": "teacher",
+    "student": "student",
+    "data": "data",
+    "max_steps": "max_steps",
+    "batch_size": "batch_size",
+    "learning_rate": "learning_rate",
+    "time_budget_minutes": "time_budget",
+    "languages": "languages",
+    "oversample": "oversample",
+}
+
+
 def _run_distill(args: argparse.Namespace) -> int:
     """``python -m kit distill``: the preset with the arguments' changes, trained; the report printed."""
+    from kit._io import output_folder
+    from kit.errors import InvalidArgumentError
     from kit.train import distill, preset, sts17_report
 
     config = preset(args.preset)
     changes: dict[str, Any] = {
         field: getattr(args, attr)
-        for field, attr in [
-            ("teacher", "teacher"),
-            ("student", "student"),
-            ("data", "data"),
-            ("max_steps", "max_steps"),
-            ("batch_size", "batch_size"),
-            ("learning_rate", "learning_rate"),
-            ("time_budget_minutes", "time_budget"),
-        ]
-        if getattr(args, attr, None) is not None
+        for field, attr in _DISTILL_ARGUMENTS.items()
+        if field not in ("languages", "oversample") and getattr(args, attr, None) is not None
     }
-    if args.languages:
+    if args.languages is not None:  # --languages "" is an error, not the preset's languages
         changes["languages"] = tuple(code.strip() for code in args.languages.split(",") if code.strip())
     if args.oversample:
         changes["oversample"] = _parse_oversample(args.oversample)
-    config = config.replace(**changes)
-    result = distill(config, args.out)
+    try:
+        config = config.replace(**changes)
+    except InvalidArgumentError as err:
+        attr = _DISTILL_ARGUMENTS.get(err.argument)
+        if attr is None:
+            raise
+        raise err.renamed("--" + attr.replace("_", "-"), getattr(args, attr)) from None
+    output_folder(args.out, "--out")
+    result = distill(config, args.out, restart=args.restart)
     if int(os.environ.get("RANK", "0")) != 0:  # under torchrun only rank 0 writes results.json and reports
         return 0
     record = json.loads(result.results_path.read_text(encoding="utf-8"))
@@ -167,13 +197,34 @@ def _run_models(args: argparse.Namespace) -> int:
 
 def _add_data(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("data", help="list the data sets of the catalog and check the data directory")
-    p.add_argument("--verify", action="store_true", help="check every file's checksum")
+    p.add_argument(
+        "--verify",
+        action="store_true",
+        help="check every file's checksum; exit 2 if a file is missing or damaged (or the data dir is)",
+    )
 
 
 def _run_data(args: argparse.Namespace) -> int:
-    from kit.catalog import describe_datasets
+    from kit.catalog import data_problems, describe_datasets
+    from kit.config import data_dir
+    from kit.errors import KitError
 
     print(describe_datasets(verify=args.verify))
+    if args.verify:
+        problems = data_problems()
+        if problems and not data_dir().is_dir():
+            raise KitError(f"data --verify: {problems[0]}")
+        missing = [p for p in problems if p.endswith(": missing")]
+        damaged = [p for p in problems if p not in missing]
+        if problems:
+            parts = []
+            if damaged:
+                files = dict.fromkeys(problem.split(": ", 1)[0] for problem in damaged)
+                more = f"; and {len(damaged) - 3} more" if len(damaged) > 3 else ""
+                parts.append(f"{len(files)} damaged file(s): {'; '.join(damaged[:3])}{more}")
+            if missing:
+                parts.append(f"{len(missing)} file(s) missing, e.g. {missing[0].removesuffix(': missing')}")
+            raise KitError(f"data --verify found problems: {' / '.join(parts)} (the table above lists them)")
     return 0
 
 

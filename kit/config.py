@@ -49,10 +49,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def data_dir() -> Path:
-    """The data directory: ``$KIT_DATA_DIR``, else the checkout's ``data/``, else a per-user folder."""
+    """The data directory: ``$KIT_DATA_DIR``, else the checkout's ``data/``, else a per-user folder.
+
+    ``$KIT_DATA_DIR`` is made absolute but not resolved: a data directory reached through a symbolic link is
+    shown, and its files named, under the path the user gave.
+    """
     env = os.environ.get("KIT_DATA_DIR")
     if env:
-        return Path(env).expanduser().resolve()
+        return Path(env).expanduser().absolute()
     in_repo = REPO_ROOT / "data"
     if (REPO_ROOT / "pyproject.toml").exists() and in_repo.is_dir():
         return in_repo

@@ -46,7 +46,8 @@ class UnknownLanguageError(UnknownNameError, ValueError):
 
 
 class ChecksumMismatchError(DataFormatError):
-    """A downloaded or extracted data file whose SHA-256 differs from the catalog's (the file is not kept)."""
+    """A data file whose size or SHA-256 differs from the catalog's: a download or extraction (not kept), or a
+    file of the data directory checked when it is first used (the message says how to restore it)."""
 
 
 class HubUnavailableError(DataNotFoundError):
@@ -60,3 +61,22 @@ class EncoderSpecError(KitError, TypeError, ValueError):
 
 class EncoderOutputError(KitError, ValueError):
     """An encoder returned something that is not one finite row per text."""
+
+
+class InvalidArgumentError(KitError, ValueError):
+    """A setting outside its range: names the argument, the value given and what is allowed.
+
+    >>> str(InvalidArgumentError("batch_size", 0, "a whole number ≥ 1"))
+    "argument 'batch_size': 0 is not allowed; expected a whole number ≥ 1"
+    >>> str(InvalidArgumentError("batch_size", 0, "a whole number ≥ 1").renamed("--batch-size", "0"))
+    "argument --batch-size: '0' is not allowed; expected a whole number ≥ 1"
+    """
+
+    def __init__(self, argument: str, value: object, allowed: str) -> None:
+        self.argument, self.value, self.allowed = argument, value, allowed
+        name = argument if argument.startswith("-") else repr(argument)
+        super().__init__(f"argument {name}: {value!r} is not allowed; expected {allowed}")
+
+    def renamed(self, argument: str, value: object) -> InvalidArgumentError:
+        """The same error under another name, e.g. a command-line flag and the text the user typed."""
+        return InvalidArgumentError(argument, value, self.allowed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -136,11 +137,18 @@ def test_kill_minus_9_then_rerun_resumes_from_last_checkpoint(tmp_path):
     assert not (out / "results.json").exists(), (
         "the run finished before it was killed; the test proves nothing"
     )
+    # A kill -9 during the next save (issue 16): checkpoint-40 written up to, not including, the trainer state
+    # (which the trainer writes last). The rerun must skip it, say so, and resume from checkpoint-20.
+    half_saved = out / "checkpoints" / "checkpoint-40"
+    shutil.copytree(first_checkpoint, half_saved)
+    (half_saved / "trainer_state.json").unlink()
 
     done = subprocess.run(
         _cli("--preset", "smoke", "--out", str(out)), env=_env(), capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    assert f"Skipping {half_saved}: no trainer_state.json" in done.stderr
+    assert f"Resuming {out} from checkpoint-20 (step 20)" in done.stderr
     record = json.loads((out / "results.json").read_text())
     assert record["resumed_from"].endswith("checkpoint-20")
     assert record["steps"] == PRESETS["smoke"].max_steps
@@ -150,6 +158,19 @@ def test_kill_minus_9_then_rerun_resumes_from_last_checkpoint(tmp_path):
     assert steps_logged == list(range(5, 41, 5)), steps_logged
     evaluated = [row["step"] for row in record["history"] if "eval_dev_negative_mse" in row]
     assert evaluated == [20, 40], evaluated
+
+    # The same folder with another config (issue 16's first case): one line, exit 2, the finished run untouched.
+    results = (out / "results.json").read_bytes()
+    other = subprocess.run(
+        _cli("--preset", "smoke", "--out", str(out), "--languages", "de,fr", "--max-steps", "20"),
+        env=_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert other.returncode == 2
+    assert other.stderr.startswith(f"error: {out} holds a run of another config (languages ar,tr → de,fr")
+    assert "--restart" in other.stderr and len(other.stderr.strip().splitlines()) == 1
+    assert (out / "results.json").read_bytes() == results
 
 
 @pytest.mark.slow
@@ -368,7 +389,7 @@ def test_oversampling_a_language_without_training_pairs_is_an_error(tmp_path):
     tsv = tmp_path / "pt.tsv"
     tsv.write_text("".join(f"Sentence {i}.\tFrase {i}.\n" for i in range(5)), encoding="utf-8")
     config = DistillConfig(data=str(tsv), languages=("pt",), dev_pairs_per_language=10, oversample={"pt": 2})
-    with pytest.raises(KitError, match="oversample names languages with no training pairs: pt"):
+    with pytest.raises(KitError, match=r"no training pairs for pt .*\(pt 5, .*dev split of 10 per language"):
         load_parallel_data(config, verbose=False)  # all five pairs went to the dev split
 
 

@@ -15,7 +15,8 @@ says in one line which file is missing, where it was looked for and how to provi
                                :func:`get_dataset`, :func:`files`, :func:`pair_files`
 ``kit.catalog.download``       :func:`data_path` (local file or checked download)
 ``kit.catalog.reading``        :func:`read_lines`, :func:`read_stsb_multi_mt`
-``kit.catalog.checks``         :func:`verify`, :func:`describe_datasets` (``python -m kit data``)
+``kit.catalog.checks``         :func:`verify`, :func:`data_problems`, :func:`describe_datasets`
+                               (``python -m kit data [--verify]``)
 =============================  ====================================================================
 
 Example::
@@ -35,7 +36,7 @@ from :mod:`kit.config`), and ``KIT_DATA_URL`` (a mirror with the data directory'
 ``file:///mnt/data``, used instead of the public sources).
 """
 
-from kit.catalog.checks import describe_datasets, verify
+from kit.catalog.checks import data_problems, describe_datasets, verify
 from kit.catalog.datasets import (
     DataFile,
     DatasetInfo,
@@ -65,6 +66,7 @@ __all__ = [
     "DataFile",
     "DatasetInfo",
     "data_path",
+    "data_problems",
     "dataset_names",
     "describe_datasets",
     "files",

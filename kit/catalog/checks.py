@@ -8,7 +8,7 @@ from kit._io import sha256_file
 from kit.catalog.datasets import _CATALOG, get_dataset
 from kit.config import data_dir
 
-__all__ = ["describe_datasets", "verify"]
+__all__ = ["data_problems", "describe_datasets", "verify"]
 
 
 def _count_lines(data: bytes) -> int:
@@ -47,6 +47,19 @@ def verify(dataset: str, *, missing_ok: bool = False) -> list[str]:
 
 
 _verify = verify
+
+
+def data_problems() -> list[str]:
+    """Every problem ``python -m kit data --verify`` fails on: a missing data directory, or files of the
+    catalog missing, of the wrong size, SHA-256 or line count (an empty list: all present and intact).
+
+    >>> data_problems()
+    []
+    """
+    root = data_dir()
+    if not root.is_dir():
+        return [f"the data directory {root} does not exist (set KIT_DATA_DIR; layout: data/README.md)"]
+    return [problem for name in _CATALOG for problem in verify(name)]
 
 
 def describe_datasets(verify: bool = False) -> str:

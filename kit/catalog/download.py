@@ -1,12 +1,16 @@
 """Getting a file: the data directory first, else a checked, atomic download when the network allows it.
 
-:func:`data_path` is the one way the kit reaches a data file. Whether the network may be used is the kit's
-one offline rule, :func:`kit.config.offline_reason`.
+:func:`data_path` is the one way the kit reaches a data file, and every file it hands out matches the
+catalog's size and SHA-256: a file is checked the first time a process uses it, and the check is remembered
+by the file's size and modification time in the kit's cache directory, so a warm run reads nothing twice.
+Whether the network may be used is the kit's one offline rule, :func:`kit.config.offline_reason`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 import tarfile
 import urllib.error
@@ -16,9 +20,9 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from kit._io import atomic_write
+from kit._io import atomic_write, sha256_file
 from kit.catalog.datasets import DataFile, get_dataset
-from kit.config import data_dir, offline_reason
+from kit.config import cache_dir, data_dir, offline_reason
 from kit.errors import ChecksumMismatchError, DataFormatError, DataNotFoundError
 
 __all__ = ["data_path"]
@@ -51,12 +55,14 @@ def _missing_message(f: DataFile, why: str) -> str:
 
 
 def data_path(dataset: str, relpath: str, *, download: bool = True) -> Path:
-    """The path of a catalog file in the data directory, downloading it first if it is missing.
+    """The path of a catalog file in the data directory, checked, and downloaded first if it is missing.
 
     ``relpath`` is the file's name within the data set (``"STS.en-de.txt"``) or its path in the data
-    directory (``"sts17/STS2017-extended/STS.en-de.txt"``). A missing file is fetched from its public source
-    (or ``KIT_DATA_URL``) when the network is reachable, written atomically and checked against the
-    catalog's SHA-256; otherwise :class:`~kit.errors.DataNotFoundError` names the file, the data directory,
+    directory (``"sts17/STS2017-extended/STS.en-de.txt"``). A file in the data directory is checked against
+    the catalog's size and SHA-256 the first time it is used (:func:`check_file`): a damaged one raises
+    :class:`~kit.errors.ChecksumMismatchError`, so no result is ever computed from it. A missing file is
+    fetched from its public source (or ``KIT_DATA_URL``) when the network is reachable, written atomically and
+    checked; otherwise :class:`~kit.errors.DataNotFoundError` names the file, the data directory,
     ``KIT_DATA_DIR`` and the download URL.
 
     >>> data_path("sts17", "STS.en-de.txt").name
@@ -65,11 +71,55 @@ def data_path(dataset: str, relpath: str, *, download: bool = True) -> Path:
     f = get_dataset(dataset).file(relpath)
     target = data_dir() / f.relpath
     if target.is_file():
+        check_file(f, target)
         return target
     if not download:
         raise DataNotFoundError(_missing_message(f, "download=False was passed"))
     _fetch(f, target)
     return target
+
+
+# Files checked by this process: path → (size, mtime, expected SHA-256 prefix).
+_CHECKED: dict[str, tuple[int, int, str]] = {}
+
+
+def _check_stamp(path: Path) -> Path:
+    """Where the check of ``path`` is remembered: one tiny file per data file (no lock, no shared index)."""
+    key = hashlib.sha256(str(path).encode()).hexdigest()[:24]
+    return cache_dir("data-checks") / f"{key}.json"
+
+
+def check_file(f: DataFile, path: Path) -> None:
+    """Check ``path`` against the catalog's size and SHA-256 for ``f``, once per file version.
+
+    A file whose size and modification time were checked before (by this process, or by an earlier one:
+    remembered in the kit's cache directory) is not read again. A mismatch raises
+    :class:`~kit.errors.ChecksumMismatchError` naming the file, the expected and found size and SHA-256, and
+    how to restore it.
+    """
+    stat = path.stat()
+    stamp = (stat.st_size, stat.st_mtime_ns, f.sha256)
+    key = str(path)
+    if _CHECKED.get(key) == stamp:
+        return
+    remembered = _check_stamp(path)
+    try:
+        if tuple(json.loads(remembered.read_text(encoding="utf-8"))) == stamp:
+            _CHECKED[key] = stamp
+            return
+    except (OSError, ValueError, TypeError):
+        pass  # not checked yet, or an unreadable note: check again
+    digest = sha256_file(path)
+    if stat.st_size != f.size or not digest.startswith(f.sha256):
+        raise ChecksumMismatchError(
+            f"data file {path} (data set {f.dataset!r}) does not match the catalog: it has {stat.st_size} bytes "
+            f"and SHA-256 {digest[:12]}…, the catalog expects {f.size} bytes and {f.sha256}…; restore it from "
+            f"the data mirror, or delete it and the kit downloads it again when online ({_source_url(f)}); "
+            "python -m kit data --verify lists every damaged file"
+        )
+    _CHECKED[key] = stamp
+    with contextlib.suppress(OSError):  # a read-only cache only costs a check next time
+        remembered.write_text(json.dumps(stamp), encoding="utf-8")
 
 
 def _check(f: DataFile, digest: str, size: int) -> None:

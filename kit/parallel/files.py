@@ -3,7 +3,9 @@ FLORES-200 sets (all offline, read from the data directory)."""
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from collections.abc import Iterable
 
 import datasets
@@ -53,10 +55,22 @@ def load_line_aligned(
     return _dataset(english, other, lang)
 
 
+#: First columns of a header row (``english<TAB>translation``, ``en<TAB>de``, ``source<TAB>target``).
+_HEADER_FIRST = {"english", "en", "eng", "source", "src"}
+
+
+def _is_header(fields: list[str]) -> bool:
+    """Whether a TSV's first row names its columns: an English-side name, then one bare word."""
+    first, second = (field.strip() for field in fields)
+    return first.lower() in _HEADER_FIRST and re.fullmatch(r"[A-Za-z_\-]{2,30}", second) is not None
+
+
 def load_tsv(path: str | os.PathLike, language: str) -> datasets.Dataset:
     """Pairs from a tab-separated file: ``english<TAB>translation`` per line.
 
-    A line without exactly one tab raises :class:`~kit.errors.DataFormatError` naming the file and line.
+    A line without exactly one tab raises :class:`~kit.errors.DataFormatError` naming the file and line. A
+    first row that names the columns (``english<TAB>translation``, ``en<TAB>pt``, ``source<TAB>target``) is a
+    header, not a pair: it is skipped.
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "de.tsv"
@@ -76,6 +90,9 @@ def load_tsv(path: str | os.PathLike, language: str) -> datasets.Dataset:
                 f"{path}: line {number}: expected 'english<TAB>translation' (2 tab-separated fields), "
                 f"found {len(fields)} field(s): {line[:60]!r}"
             )
+        if number == 1 and _is_header(fields):
+            logging.getLogger(__name__).info("%s: line 1 is a header (%s), not a pair: skipped", path, line)
+            continue
         english.append(fields[0])
         other.append(fields[1])
     return _dataset(english, other, lang)

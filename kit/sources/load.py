@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -15,14 +16,96 @@ from kit.sources.registry import _known_names, _missing_modules, get_spec
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-__all__ = ["load_encoder", "load_model"]
+__all__ = ["check_model_folder", "check_model_name", "load_encoder", "load_model"]
 
 logger = logging.getLogger(__name__)
+
+
+#: The files a transformers folder may hold its weights in (any one of them).
+_WEIGHT_FILES = (
+    "model.safetensors",
+    "model.safetensors.index.json",
+    "pytorch_model.bin",
+    "pytorch_model.bin.index.json",
+)
+
+
+def _json_problem(path: Path) -> str | None:
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        return f"{path} is not UTF-8 text"
+    except ValueError as err:
+        return f"{path} is not valid JSON ({err})"
+    return None
+
+
+def _transformer_problem(folder: Path) -> str | None:
+    config = folder / "config.json"
+    if not config.is_file():
+        return f"{folder} has no config.json"
+    problem = _json_problem(config)
+    if problem:
+        return problem
+    weights = [folder / name for name in _WEIGHT_FILES if (folder / name).is_file()]
+    if not weights:
+        return f"{config} has no weights beside it (expected one of {', '.join(_WEIGHT_FILES)})"
+    if weights[0].name == "model.safetensors":
+        from kit._io import safetensors_problem
+
+        problem = safetensors_problem(weights[0])
+        if problem:
+            return f"{folder}/{problem}"
+    return None
+
+
+def check_model_folder(path: str | os.PathLike) -> None:
+    """Check a model folder's files before loading it: a broken one raises
+    :class:`~kit.errors.ModelNotAvailableError` naming the broken file in one sentence.
+
+    Checked: ``modules.json`` (valid JSON, a list of modules), each module's ``config.json`` (valid JSON) and
+    the weights beside it (present, and as long as their header says). Reads only small files and headers.
+    """
+    path = Path(path).expanduser()
+    modules_file = path / "modules.json"
+    problem = None
+    if modules_file.is_file():
+        problem = _json_problem(modules_file)
+        if problem is None:
+            modules = json.loads(modules_file.read_text(encoding="utf-8"))
+            if not isinstance(modules, list) or not all(isinstance(m, dict) and "path" in m for m in modules):
+                problem = f"{modules_file} is not a list of modules with a 'path' each"
+            else:
+                transformers = [m for m in modules if str(m.get("type", "")).endswith("Transformer")]
+                for module in transformers:
+                    problem = _transformer_problem(path / module["path"])
+                    if problem:
+                        break
+    elif (path / "config.json").is_file():
+        problem = _transformer_problem(path)
+    else:
+        problem = f"{path} is neither a SentenceTransformer folder (modules.json) nor a transformers folder (config.json)"
+    if problem:
+        raise ModelNotAvailableError(f"cannot load the model folder {path}: {problem}")
+
+
+def check_model_name(name: str | os.PathLike) -> None:
+    """For a name that is a folder, or can only be one: :func:`check_model_folder`, or the error that it is
+    missing; registry names and hub ids pass (they are resolved when loaded)."""
+    text = os.fspath(name)
+    path = Path(text).expanduser()
+    if path.is_dir():
+        check_model_folder(path)
+    elif path.exists():
+        raise ModelNotAvailableError(f"{path} is a file; pass the model's folder")
+    elif _looks_like_path(text):
+        raise ModelNotAvailableError(f"no model folder at {path}")
 
 
 def _load_folder(path: Path, device: str | None) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
 
+    check_model_folder(path)
     if (path / "modules.json").is_file():
         return SentenceTransformer(str(path), device=device, trust_remote_code=False, local_files_only=True)
     if (path / "config.json").is_file():
@@ -35,8 +118,8 @@ def _load_folder(path: Path, device: str | None) -> SentenceTransformer:
         transformer = Transformer(str(path))
         pooling = Pooling(transformer.get_embedding_dimension(), "mean")
         return SentenceTransformer(modules=[transformer, pooling], device=device)
-    raise ModelNotAvailableError(
-        f"{path} is neither a SentenceTransformer folder (modules.json) nor a transformers folder (config.json)"
+    raise AssertionError(
+        "unreachable: check_model_folder accepted a folder without modules.json or config.json"
     )
 
 

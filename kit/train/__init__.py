@@ -13,6 +13,7 @@ metrics, config, data counts, versions, wall time and peak memory.
 ``kit.train.callbacks``        NaN guard, time budget, quality curve, WiSE interpolation, memory
 ``kit.train.trainer``          the trainer, its batches, schedule, precision and attention kernel
 ``kit.train.report``           ``results.json``, the model card, the STS2017 report
+``kit.train.run_folder``       one run per output folder (``run.json``), the newest complete checkpoint
 ``kit.train.pipeline``         :func:`distill`: prepare data → label → build student → train → record
 =============================  ==================================================================
 
@@ -45,6 +46,7 @@ from kit.train.data import load_parallel_data
 from kit.train.dev import dev_evaluator, dev_metrics
 from kit.train.pipeline import DistillResult, build_teacher, distill
 from kit.train.report import sts17_report
+from kit.train.run_folder import RunFolderConflictError
 from kit.train.trainer import (
     BudgetAwareTrainer,
     LengthGroupedBatchSampler,
@@ -65,6 +67,7 @@ __all__ = [
     "MemoryTrim",
     "NanGuard",
     "QualityCurve",
+    "RunFolderConflictError",
     "TeacherSpec",
     "TimeBudget",
     "TrainingClock",

@@ -16,10 +16,14 @@ Example::
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from numbers import Integral, Real
+from pathlib import Path
 from typing import Any, NamedTuple
 
-from kit.errors import KitError
+from kit.errors import InvalidArgumentError, KitError
 
 __all__ = ["PRESETS", "SELF_TEACHER", "DistillConfig", "TeacherSpec", "preset", "teacher_specs"]
 
@@ -123,14 +127,21 @@ class DistillConfig:
 
     def __post_init__(self) -> None:
         # Checked here, not when training starts, so a bad value fails before minutes of data and labels.
+        for name, (allowed, description) in _RANGES.items():
+            value = getattr(self, name)
+            if not allowed(value):
+                raise InvalidArgumentError(name, value, description)
+        _check_data(self.data)
         teacher_specs(self.teacher, self.student)
-        if self.micro_batches < 1 or self.batch_size % self.micro_batches:
+        if self.batch_size % self.micro_batches:
             raise KitError(
                 f"micro_batches={self.micro_batches} must be ≥ 1 and divide batch_size={self.batch_size}"
             )
-        bad = {lang: n for lang, n in self.oversample.items() if not isinstance(n, int) or n < 1}
+        bad = {lang: n for lang, n in self.oversample.items() if not _whole(n, 1)}
         if bad:
-            raise KitError(f"oversample wants whole numbers ≥ 1 (times each pair is used), got {bad}")
+            raise InvalidArgumentError(
+                "oversample", bad, "whole numbers ≥ 1 (times each pair is used) per language, e.g. {'ar': 2}"
+            )
         untrained = sorted(set(self.oversample) - set(self.languages))
         if untrained:
             raise KitError(
@@ -156,6 +167,82 @@ class DistillConfig:
         if "languages" in changes and "oversample" not in changes:
             changes["oversample"] = {k: n for k, n in self.oversample.items() if k in changes["languages"]}
         return dataclasses.replace(self, **changes)
+
+
+def _whole(value: Any, low: int) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool) and value >= low
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _optional(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda value: value is None or check(value)
+
+
+def _codes(value: Any) -> bool:
+    return (
+        isinstance(value, tuple | list)
+        and len(value) > 0
+        and all(isinstance(code, str) and code.strip() for code in value)
+    )
+
+
+#: Each field's range: a test and the words an error uses to say what is allowed.
+_RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "student": (lambda v: isinstance(v, str) and bool(v.strip()), "a model name or folder"),
+    "languages": (_codes, "one or more language codes, e.g. de,fr"),
+    "data": (
+        lambda v: isinstance(v, str) and bool(v.strip()),
+        "tatoeba-challenge, stsb-multi-mt, hub:<id> or a TSV",
+    ),
+    "max_pairs_per_language": (
+        _optional(lambda v: _whole(v, 1)),
+        "a whole number ≥ 1, or None for all pairs",
+    ),
+    "dev_pairs_per_language": (lambda v: _whole(v, 1), "a whole number ≥ 1"),
+    "max_chars": (lambda v: _whole(v, 1), "a whole number ≥ 1"),
+    "max_seq_length": (lambda v: _whole(v, 1), "a whole number ≥ 1"),
+    "dropout": (_optional(lambda v: _number(v) and 0 <= v < 1), "a number in [0, 1), or None"),
+    "batch_size": (lambda v: _whole(v, 1), "a whole number ≥ 1"),
+    "micro_batches": (lambda v: _whole(v, 1), "a whole number ≥ 1 that divides batch_size"),
+    "learning_rate": (lambda v: _number(v) and v > 0, "a number > 0, e.g. 5e-5"),
+    "epochs": (lambda v: _number(v) and v > 0, "a number > 0"),
+    "max_steps": (lambda v: _whole(v, -1) and v != 0, "-1 (train for epochs) or a whole number ≥ 1"),
+    "warmup_ratio": (lambda v: _number(v) and 0 <= v < 1, "a share of the steps in [0, 1)"),
+    "weight_decay": (lambda v: _number(v) and v >= 0, "a number ≥ 0"),
+    "time_budget_minutes": (_optional(lambda v: _number(v) and v > 0), "minutes > 0 (or no budget: None)"),
+    "eval_steps": (lambda v: _whole(v, 1), "a whole number ≥ 1"),
+    "save_steps": (lambda v: _whole(v, 1), "a whole number ≥ 1"),
+    "logging_steps": (lambda v: _whole(v, 1), "a whole number ≥ 1"),
+    "seed": (lambda v: _whole(v, 0), "a whole number ≥ 0"),
+    "wise_alpha": (lambda v: _number(v) and 0 <= v <= 1, "a number in [0, 1]"),
+    "evaluate_tasks": (
+        lambda v: isinstance(v, tuple | list) and all(isinstance(t, str) for t in v),
+        "task names, e.g. ('sts17', 'tatoeba'), or () for none",
+    ),
+    "oversample": (lambda v: isinstance(v, dict), "a dict of language → times, e.g. {'ar': 2}"),
+}
+
+#: The data sources ``data`` names (besides ``hub:<dataset id>`` and TSV files).
+DATA_SOURCES = ("tatoeba-challenge", "stsb-multi-mt")
+
+
+def _check_data(data: str) -> None:
+    """Each source of ``data`` is a known source, ``hub:<id>`` or an existing file (not a folder)."""
+    sources = [data] if Path(data).is_file() else data.split("+")
+    for source in sources:
+        path = Path(source)
+        if source in DATA_SOURCES or source.startswith("hub:") or path.is_file():
+            continue
+        what = "a folder" if path.is_dir() else "not a regular file" if path.exists() else "no file there"
+        raise InvalidArgumentError(
+            "data",
+            source,
+            f"{', '.join(DATA_SOURCES)}, hub:<dataset id> or a TSV file (english<TAB>translation per line); "
+            f"{source!r}: {what}",
+        )
 
 
 PRESETS: dict[str, DistillConfig] = {

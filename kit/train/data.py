@@ -36,6 +36,7 @@ def load_parallel_data(config: DistillConfig, *, verbose: bool = True):
     guarded, leak_report = parallel.drop_leaks(cleaned, languages=list(config.languages))
     guarded = guarded.shuffle(seed=config.seed)
     train, dev = _split_dev(guarded, config)
+    _check_training_pairs(train, guarded, config)
     train = _oversample(train, config.oversample, seed=config.seed)
     counts = {
         "raw": len(raw),
@@ -83,6 +84,24 @@ def _split_dev(dataset, config: DistillConfig):
         ):
             train_idx.append(i)
     return dataset.select(train_idx), dataset.select(dev_idx)
+
+
+def _check_training_pairs(train, usable, config: DistillConfig) -> None:
+    """Every trained language keeps pairs for training after the dev split (else the run would train nothing
+    and save the base student as if it were distilled)."""
+    from kit import parallel
+
+    left = parallel.language_counts(train)
+    empty = [lang for lang in parallel._languages(config.languages) if not left.get(lang)]
+    if not empty:
+        return
+    have = parallel.language_counts(usable)
+    counts = ", ".join(f"{lang} {have.get(lang, 0)}" for lang in empty)
+    raise KitError(
+        f"no training pairs for {', '.join(empty)} in {config.data}: the usable pairs ({counts}, after cleaning "
+        f"and the leakage guard) all went to the dev split of {config.dev_pairs_per_language} per language; "
+        f"supply more than {config.dev_pairs_per_language} pairs per language, or lower dev_pairs_per_language"
+    )
 
 
 def _oversample(dataset, repeats: dict[str, int], *, seed: int):

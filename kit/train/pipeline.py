@@ -3,14 +3,16 @@
 1. **prepare data**: parallel pairs, cleaned and leakage-guarded, with a dev split (:mod:`kit.train.data`);
 2. **label**: the teacher's embedding of every English side, cached on disk (:func:`build_teacher`);
 3. **build student**: the student model, its projection, and its dev metrics before training;
-4. **train**: sentence-transformers' trainer with the kit's callbacks, resuming from the last checkpoint;
-5. **record**: save the model, evaluate it, write ``results.json`` (:mod:`kit.train.report`).
+4. **train**: sentence-transformers' trainer with the kit's callbacks, resuming from the newest complete
+   checkpoint of the same config (:mod:`kit.train.run_folder`);
+5. **record**: free the trainer, save the model, evaluate it, write ``results.json`` (:mod:`kit.train.report`).
 
 An example is in :mod:`kit.train`.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import time
@@ -21,7 +23,6 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 from transformers import TrainerCallback
-from transformers.trainer_utils import get_last_checkpoint
 
 from kit.train.callbacks import (
     MemoryPeaks,
@@ -36,6 +37,7 @@ from kit.train.config import DistillConfig, preset
 from kit.train.data import load_parallel_data
 from kit.train.dev import dev_evaluator, dev_metrics
 from kit.train.report import final_evaluation, results_record, write_results
+from kit.train.run_folder import RunFolder, checkpoint_step, newest_complete_checkpoint, open_run_folder
 from kit.train.trainer import (
     BudgetAwareTrainer,
     _set_threads,
@@ -65,17 +67,30 @@ def distill(
     out_dir: str | os.PathLike,
     *,
     resume: bool = True,
+    restart: bool = False,
     callbacks: list[TrainerCallback] | None = None,
 ) -> DistillResult:
-    """Run one distillation end to end and write ``out_dir/{model,checkpoints,results.json}``.
+    """Run one distillation end to end and write ``out_dir/{run.json,model,checkpoints,results.json}``.
 
-    Rerunning with the same ``out_dir`` resumes from the last checkpoint (the data order, labels and seed
-    are the same, so the step count continues where the interrupted run stopped).
+    One folder holds one run (:mod:`kit.train.run_folder`): rerunning with the same ``out_dir`` and a config
+    that trains the same weights resumes from the newest complete checkpoint and says so (the data order,
+    labels and seed are the same, so the step count continues where the interrupted run stopped); a finished
+    run trains no further. A config that would train other weights raises
+    :class:`~kit.train.run_folder.RunFolderConflictError` naming the differing settings.
+
+    Args:
+        config: a :class:`DistillConfig` or a preset name.
+        out_dir: the run folder (created).
+        resume: False trains from the first step, deleting the run the folder holds (throwaway folders).
+        restart: move the run the folder holds aside to a sibling ``<name>.<date-time>`` (never deleted) and
+            train from the first step.
+        callbacks: extra ``TrainerCallback``s.
     """
     if isinstance(config, str):
         config = preset(config)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    # Everything that can be checked without loading data or a model is checked first.
+    _check_before_loading(config)
+    folder = open_run_folder(out_dir, config, restart=restart, resume=resume)
     started = time.time()
     _set_threads()
     from transformers import set_seed
@@ -86,10 +101,11 @@ def distill(
     train, dev, counts = _prepare_data(config, memory)
     train, teacher = _label(config, train, dev, memory)
     student, projection_fit, evaluator, baseline = _build_student(config, train, dev, teacher, memory)
-    run = _train(config, out_dir, student, train, evaluator, memory, resume=resume, callbacks=callbacks)
+    run = _train(config, folder, student, train, evaluator, memory, callbacks=callbacks)
+    del train  # the labelled pairs: the final evaluation needs the memory more
     return _record(
         config,
-        out_dir,
+        folder.path,
         run,
         student,
         evaluator,
@@ -100,6 +116,25 @@ def distill(
         projection_fit=projection_fit,
         started=started,
     )
+
+
+def _check_before_loading(config: DistillConfig) -> None:
+    """The checks of a config that need files but no data or model loaded: the final evaluation's task names
+    and the model folders the run loads (a broken folder is named before minutes of data and labels)."""
+    if config.evaluate_tasks:
+        from kit.errors import InvalidArgumentError
+        from kit.evaluation.run import TASKS, UnknownTaskError, parse_tasks
+
+        try:
+            parse_tasks(list(config.evaluate_tasks))
+        except UnknownTaskError:
+            raise InvalidArgumentError(
+                "evaluate_tasks", config.evaluate_tasks, f"task names among {', '.join(TASKS)}"
+            ) from None
+    from kit.sources.load import check_model_name
+
+    for name in dict.fromkeys([config.student, *(spec.model for spec in config.teacher_specs)]):
+        check_model_name(name)
 
 
 def build_teacher(config: DistillConfig):
@@ -174,33 +209,37 @@ def _build_student(config: DistillConfig, train, dev, teacher, memory: MemoryPea
 
 
 class _Training(NamedTuple):
-    """What step 4 leaves for the record."""
+    """What step 4 leaves for the record (the trainer itself is gone: its optimizer state is memory)."""
 
-    trainer: BudgetAwareTrainer
-    budget: TimeBudget | None
+    steps: int
+    log_history: list[dict[str, Any]]
+    world_size: int
+    is_main_process: bool
+    stopped_by_time_budget: bool
     resumed_from: str | None
     attention_kernel: str
 
 
 def _train(
     config: DistillConfig,
-    out_dir: Path,
+    folder: RunFolder,
     student,
     train,
     evaluator,
     memory: MemoryPeaks,
     *,
-    resume: bool,
     callbacks: list[TrainerCallback] | None,
 ) -> _Training:
-    """Step 4: train (resuming from the last checkpoint if ``resume``); a NaN loss raises
-    :class:`TrainingDivergedError`."""
+    """Step 4: train, resuming from the folder's newest complete checkpoint; a NaN loss raises
+    :class:`TrainingDivergedError`. The trainer and its optimizer are freed before returning."""
     from sentence_transformers.sentence_transformer.losses import MSELoss
 
     nan_guard = NanGuard()
     all_callbacks: list[TrainerCallback] = [nan_guard, memory]
+    trim = None
     if not torch.cuda.is_available():
-        all_callbacks.append(MemoryTrim())
+        trim = MemoryTrim()
+        all_callbacks.append(trim)
     if config.wise_alpha < 1.0:
         all_callbacks.insert(0, WeightInterpolation(student, config.wise_alpha))
     all_callbacks += callbacks or []
@@ -208,7 +247,10 @@ def _train(
     budget = TimeBudget(config.time_budget_minutes, clock) if config.time_budget_minutes else None
     if budget:
         all_callbacks.append(budget)
-    args = training_arguments(config, out_dir)
+    args = training_arguments(config, folder.path)
+    if folder.finished_at_step is not None:
+        # A finished run (e.g. one stopped by its time budget) trains no further when it is rerun.
+        args.max_steps = folder.finished_at_step
     trainer = BudgetAwareTrainer(
         time_budget=budget,
         model=student,
@@ -219,18 +261,59 @@ def _train(
         evaluator=evaluator,
         callbacks=all_callbacks,
     )
-    last = get_last_checkpoint(args.output_dir) if resume and Path(args.output_dir).is_dir() else None
-    if last:
-        logger.info("Resuming from %s", last)
+    last = folder.resume_checkpoint()
     with training_attention() as attention_kernel:
-        trainer.train(resume_from_checkpoint=last)
+        if last is not None and 0 < args.max_steps <= checkpoint_step(last):
+            _restore_without_training(trainer, last)
+        else:
+            trainer.train(resume_from_checkpoint=str(last) if last else None)
     if nan_guard.bad_step is not None:
-        good = get_last_checkpoint(args.output_dir)
+        good, _ = newest_complete_checkpoint(folder.checkpoints)
         raise TrainingDivergedError(
             f"loss became NaN/inf at step {nan_guard.bad_step}; training stopped. Last good checkpoint: "
             f"{good or 'none (the run diverged before the first save)'}; lower --learning-rate and rerun to resume"
         )
-    return _Training(trainer, budget, last, attention_kernel)
+    folder.mark_finished(trainer.state.global_step)
+    run = _Training(
+        steps=trainer.state.global_step,
+        log_history=trainer.state.log_history,
+        world_size=trainer.args.world_size,
+        is_main_process=trainer.is_world_process_zero(),
+        stopped_by_time_budget=bool(budget and budget.stopped_at),
+        resumed_from=str(last) if last else None,
+        attention_kernel=attention_kernel,
+    )
+    _release(trainer, all_callbacks, trim)
+    return run
+
+
+def _restore_without_training(trainer: BudgetAwareTrainer, checkpoint: Path) -> None:
+    """A run whose checkpoint is at its last step: the checkpoint's weights and log, no step trained.
+
+    ``trainer.train`` would train one more step here (its resume only skips whole epochs when the end falls
+    on an epoch boundary). The callbacks still see a training begin and end: WiSE interpolation runs at the end.
+    """
+    from transformers import TrainerState
+
+    trainer._load_from_checkpoint(str(checkpoint))
+    trainer.state = TrainerState.load_from_json(str(checkpoint / "trainer_state.json"))
+    handler = trainer.callback_handler
+    trainer.control = handler.on_train_begin(trainer.args, trainer.state, trainer.control)
+    trainer.control = handler.on_train_end(trainer.args, trainer.state, trainer.control)
+
+
+def _release(trainer: BudgetAwareTrainer, callbacks: list[TrainerCallback], trim: MemoryTrim | None) -> None:
+    """Free the trainer's optimizer state, scheduler, data loaders and callbacks (WiSE keeps a copy of the
+    base weights), and hand the freed heap back to the OS: the final evaluation may load the base student,
+    and the end of a run was its memory peak while all of this was still alive."""
+    trainer.accelerator.free_memory()
+    trainer.optimizer = trainer.lr_scheduler = None
+    trainer.callback_handler.callbacks.clear()
+    trainer.callback_handler.optimizer = trainer.callback_handler.lr_scheduler = None
+    callbacks.clear()
+    gc.collect()
+    if trim is not None and trim.libc is not None:
+        trim.libc.malloc_trim(0)
 
 
 def _record(
@@ -248,16 +331,18 @@ def _record(
     started: float,
 ) -> DistillResult:
     """Step 5: final dev metrics; on the main process, save the model, evaluate it and write results.json."""
-    metrics = {"steps": run.trainer.state.global_step, **dev_metrics(evaluator, student)}
+    metrics = {"steps": run.steps, **dev_metrics(evaluator, student)}
     memory.mark("end of training")
     model_path = out_dir / "model"
     results_path = out_dir / "results.json"
-    if run.trainer.is_world_process_zero():
+    if run.is_main_process:
         student.save(str(model_path))
         if config.evaluate_tasks:
             metrics.update(final_evaluation(student, config))
+            memory.mark("final evaluation")
+            # From the evaluation cache where it holds the base student's embeddings (no model is loaded then).
             baseline.update(final_evaluation(config.student, config))
-        memory.mark("final evaluation")
+            memory.mark("baseline evaluation")
         record = results_record(
             config,
             metrics=metrics,
@@ -265,8 +350,9 @@ def _record(
             counts=counts,
             teacher_stats=teacher_stats,
             projection_fit=projection_fit,
-            trainer=run.trainer,
-            stopped_by_time_budget=bool(run.budget and run.budget.stopped_at),
+            log_history=run.log_history,
+            world_size=run.world_size,
+            stopped_by_time_budget=run.stopped_by_time_budget,
             resumed_from=run.resumed_from,
             attention_kernel=run.attention_kernel,
             started=started,
