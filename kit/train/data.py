@@ -90,9 +90,10 @@ def _check_training_pairs(train, usable, config: DistillConfig) -> None:
     """Every trained language keeps pairs for training after the dev split (else the run would train nothing
     and save the base student as if it were distilled)."""
     from kit import parallel
+    from kit.parallel.pairs import _languages
 
     left = parallel.language_counts(train)
-    empty = [lang for lang in parallel._languages(config.languages) if not left.get(lang)]
+    empty = [lang for lang in _languages(config.languages) if not left.get(lang)]
     if not empty:
         return
     have = parallel.language_counts(usable)
