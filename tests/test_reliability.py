@@ -125,6 +125,14 @@ def test_restart_moves_the_old_run_aside_and_deletes_nothing(tmp_path):
     assert not folder.resume
 
 
+def test_restart_of_the_current_folder_moves_it_beside_itself(tmp_path, monkeypatch):
+    out = _trained_folder(tmp_path / "here", SMOKE)
+    monkeypatch.chdir(out)
+    folder = open_run_folder(".", SMOKE, restart=True)
+    assert folder.moved_to is not None and folder.moved_to.parent == tmp_path
+    assert folder.moved_to.name.startswith("here.") and (folder.moved_to / "model").is_dir()
+
+
 def test_cli_has_restart():
     from kit.cli import build_parser
 
@@ -479,7 +487,9 @@ def test_a_symlinked_data_dir_is_shown_as_given(data_dir, tmp_path, monkeypatch)
 
 
 @pytest.mark.slow
-def test_final_evaluation_runs_after_the_trainer_and_its_optimizer_are_freed(tmp_path, monkeypatch):
+def test_final_evaluation_runs_after_the_trainer_is_freed_and_a_rerun_trains_no_more(
+    tmp_path, monkeypatch, caplog
+):
     from transformers import TrainerCallback
 
     from kit.train import BudgetAwareTrainer, distill, pipeline
@@ -488,30 +498,38 @@ def test_final_evaluation_runs_after_the_trainer_and_its_optimizer_are_freed(tmp
         optimizer = None
 
         def on_train_begin(self, args, state, control, optimizer=None, **kwargs):
-            Probe.optimizer = weakref.ref(optimizer)
+            if optimizer is not None:
+                Probe.optimizer = weakref.ref(optimizer)
 
     alive = []
 
     def final_evaluation(model, config):
         gc.collect()
-        alive.append(
-            (
-                Probe.optimizer() is not None,
-                any(isinstance(o, BudgetAwareTrainer) for o in gc.get_objects()),
-            )
-        )
+        trainers = any(isinstance(o, BudgetAwareTrainer) for o in gc.get_objects())
+        alive.append((Probe.optimizer() is not None, trainers))
         return {"sts17_avg": 50.0}
 
     monkeypatch.setattr(pipeline, "final_evaluation", final_evaluation)
+    # 2 steps of a 40-step epoch: the end is not an epoch boundary, where the trainer's resume would train on.
     config = SMOKE.replace(max_steps=2, evaluate_tasks=("sts17",))
-    result = distill(config, tmp_path / "run", callbacks=[Probe()])
-    assert alive == [
-        (False, False),
-        (False, False),
-    ]  # distilled and base student: neither beside an optimizer
+    out = tmp_path / "run"
+    result = distill(config, out, callbacks=[Probe()])
+    # The distilled and the base student are evaluated with no trainer or optimizer state alive.
+    assert alive == [(False, False), (False, False)]
     record = json.loads(result.results_path.read_text())
     phases = record["peak_rss_mb_by_phase"]
-    if phases:
+    if phases:  # Linux: the table in results.json ends with the evaluations, each its own phase
         assert list(phases)[-3:] == ["end of training", "final evaluation", "baseline evaluation"]
-    run = json.loads((tmp_path / "run" / "run.json").read_text())
-    assert run["finished_at_step"] == record["steps"] == 2
+    assert json.loads((out / "run.json").read_text())["finished_at_step"] == record["steps"] == 2
+
+    # The same config again: it says it resumes, and from which checkpoint; the finished run trains no step.
+    weights = (out / "model" / "model.safetensors").read_bytes()
+    with caplog.at_level(logging.WARNING, logger="kit.train.run_folder"):
+        again = distill(config, out)
+    assert (
+        f"Resuming {out} from checkpoint-2: the run finished at step 2, so no step is trained" in caplog.text
+    )
+    record = json.loads(again.results_path.read_text())
+    assert record["steps"] == 2 and record["resumed_from"].endswith("checkpoint-2")
+    assert (out / "model" / "model.safetensors").read_bytes() == weights
+    assert sorted(p.name for p in (out / "checkpoints").glob("checkpoint-*")) == ["checkpoint-2"]

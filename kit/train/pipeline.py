@@ -264,7 +264,7 @@ def _train(
     last = folder.resume_checkpoint()
     with training_attention() as attention_kernel:
         if last is not None and 0 < args.max_steps <= checkpoint_step(last):
-            _restore_without_training(trainer, last)
+            _restore_without_training(trainer, last, all_callbacks)
         else:
             trainer.train(resume_from_checkpoint=str(last) if last else None)
     if nan_guard.bad_step is not None:
@@ -287,19 +287,24 @@ def _train(
     return run
 
 
-def _restore_without_training(trainer: BudgetAwareTrainer, checkpoint: Path) -> None:
+def _restore_without_training(
+    trainer: BudgetAwareTrainer, checkpoint: Path, callbacks: list[TrainerCallback]
+) -> None:
     """A run whose checkpoint is at its last step: the checkpoint's weights and log, no step trained.
 
     ``trainer.train`` would train one more step here (its resume only skips whole epochs when the end falls
-    on an epoch boundary). The callbacks still see a training begin and end: WiSE interpolation runs at the end.
+    on an epoch boundary). The kit's and the caller's callbacks still see a training begin and end (WiSE
+    interpolation runs at the end); the trainer's own, which need an optimizer, do not.
     """
     from transformers import TrainerState
 
     trainer._load_from_checkpoint(str(checkpoint))
     trainer.state = TrainerState.load_from_json(str(checkpoint / "trainer_state.json"))
-    handler = trainer.callback_handler
-    trainer.control = handler.on_train_begin(trainer.args, trainer.state, trainer.control)
-    trainer.control = handler.on_train_end(trainer.args, trainer.state, trainer.control)
+    context = {"model": trainer.model, "processing_class": None, "optimizer": None, "lr_scheduler": None}
+    context |= {"train_dataloader": None, "eval_dataloader": None}
+    for event in ("on_train_begin", "on_train_end"):
+        for callback in callbacks:
+            getattr(callback, event)(trainer.args, trainer.state, trainer.control, **context)
 
 
 def _release(trainer: BudgetAwareTrainer, callbacks: list[TrainerCallback], trim: MemoryTrim | None) -> None:

@@ -264,7 +264,7 @@ def open_run_folder(
     main = _is_main_process()
     folder = RunFolder(path, resume=resume)
     holds_run = _holds_run(path)
-    if restart and (holds_run or record):
+    if restart and holds_run:
         # Only the main process moves files; under torchrun the others start from the first step as it does.
         folder.moved_to = _move_aside(path) if main else None
         folder.resume = False
@@ -307,6 +307,7 @@ def _remove(path: Path) -> None:
 
 def _move_aside(path: Path) -> Path:
     """Move a run's entries into a new sibling folder ``<name>.<date-time>``; other files stay."""
+    path = Path(os.path.abspath(path))  # "." has no name to put a date-time after
     stamp = time.strftime("%Y%m%d-%H%M%S")
     target = path.parent / f"{path.name}.{stamp}"
     n = 1
