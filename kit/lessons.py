@@ -471,28 +471,23 @@ def extension_config(fast: bool, tsv: str | os.PathLike, language: str, *, dev_p
 _TEACHER_SHAPES: dict[tuple[str, str], tuple[int, bool]] = {}
 
 
-def labelled_pairs(config: Any, *, split: str = "train", limit: int | None = None):
-    """The ``split`` (``"train"`` or ``"dev"``) pairs of ``config`` as :func:`kit.train.distill` prepares them
-    (cleaned, leakage-guarded, dev pairs held out), with the teacher's vector of each English side as ``label``
-    (from the label cache, which ``distill`` then reuses). ``limit`` keeps the first pairs only.
+def labelled_pairs(config: Any):
+    """The training and dev pairs of ``config`` as :func:`kit.train.distill` prepares them (cleaned,
+    leakage-guarded, dev pairs held out), each with the teacher's vector of its English side as ``label`` (from the
+    label cache, which ``distill`` then reuses). Returns ``(train, dev)``.
 
-    >>> pairs = labelled_pairs(lesson_config(True), limit=64)                 # doctest: +SKIP
+    >>> pairs, dev_pairs = labelled_pairs(lesson_config(True))               # doctest: +SKIP
     >>> pairs.column_names                                                      # doctest: +SKIP
     ['english', 'non_english', 'language', 'label']
     """
     from kit.train import build_teacher, load_parallel_data
 
-    if split not in ("train", "dev"):
-        raise KitError(f"split={split!r}: choose 'train' or 'dev'")
     train, dev, _ = load_parallel_data(config, verbose=False)
-    pairs = train if split == "train" else dev
-    if limit is not None:
-        pairs = pairs.select(range(min(int(limit), len(pairs))))
     teacher = build_teacher(config)
-    labelled = teacher.label(pairs)
+    train, dev = teacher.label(train), teacher.label(dev)
     _TEACHER_SHAPES[(config.teacher, config.student)] = (teacher.dim, bool(teacher.normalize))
     teacher.release()
-    return labelled
+    return train, dev
 
 
 def untrained_student(config: Any):

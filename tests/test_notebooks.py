@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import resource
 import shutil
 import struct
 import subprocess
@@ -149,6 +150,7 @@ def workdir(tmp_path_factory) -> Path:
 
 
 _RUNS: dict[str, tuple[dict, Path, float]] = {}
+_CPU: dict[str, float] = {}  # CPU seconds of each notebook's kernel: comparable on a busy machine
 
 
 def _run(name: str, workdir: Path, *, folder: Path = NOTEBOOKS, **parameters) -> tuple[dict, Path]:
@@ -160,7 +162,7 @@ def _run(name: str, workdir: Path, *, folder: Path = NOTEBOOKS, **parameters) ->
         stem = key.replace("/", "-")
         metrics_path = workdir / f"{stem}.metrics.json"
         output = workdir / f"{stem}.ipynb"
-        started = time.perf_counter()
+        started, children = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         papermill.execute_notebook(
             str(folder / f"{name}.ipynb"),
             str(output),
@@ -172,10 +174,13 @@ def _run(name: str, workdir: Path, *, folder: Path = NOTEBOOKS, **parameters) ->
             execution_timeout=900,  # per cell; a hung cell fails instead of blocking the suite
         )
         seconds = time.perf_counter() - started
+        done = resource.getrusage(resource.RUSAGE_CHILDREN)  # the kernel's CPU time (a child, reaped)
+        cpu = done.ru_utime + done.ru_stime - children.ru_utime - children.ru_stime
         _RUNS[key] = (json.loads(metrics_path.read_text()), output, seconds)
-        timings = {n: round(s, 1) for n, (_, _, s) in _RUNS.items()}
+        _CPU[key] = cpu
+        timings = {n: {"wall_s": round(s, 1), "cpu_s": round(_CPU[n], 1)} for n, (_, _, s) in _RUNS.items()}
         (workdir / "timings.json").write_text(json.dumps(timings, indent=2))
-        print(f"\n{key}: {seconds:.1f} s (so far: {timings})")
+        print(f"\n{key}: {seconds:.1f} s wall, {cpu:.1f} s CPU (so far: {timings})")
     metrics, output, _ = _RUNS[key]
     return metrics, output
 
