@@ -185,8 +185,12 @@ class CombinedTeacher:
     def stats(self) -> dict[str, dict[str, int]]:
         return {t.name: t.stats for t in self.teachers}
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """The teachers' unit vectors of ``texts``, each scaled by √weight, concatenated (unit norm)."""
+    def encode(self, texts: Sequence[str], **_: Any) -> np.ndarray:
+        """The teachers' unit vectors of ``texts``, each scaled by √weight, concatenated (unit norm).
+
+        Like :meth:`Teacher.encode`, keyword arguments of ``SentenceTransformer.encode`` are accepted and ignored,
+        so the dev evaluator (``MSEEvaluator(teacher_model=...)``) can use a combined teacher as it is.
+        """
         parts = []
         for teacher, weight in zip(self.teachers, self.weights, strict=True):
             vectors = teacher.encode(texts)

@@ -116,3 +116,17 @@ def test_a_combined_teacher_is_the_weighted_mean_of_its_teachers_cosines(cache_d
     np.testing.assert_allclose(np.asarray(labelled["label"]), vectors, atol=1e-6)
     with pytest.raises(ValueError, match="weights must be > 0"):
         CombinedTeacher([a, b], [1, 0])
+
+
+def test_a_combined_teacher_serves_the_dev_evaluator_as_a_single_teacher_does(cache_dir):
+    """The dev MSE evaluator calls ``teacher.encode(texts, batch_size=..., ...)``: a combined teacher must take it."""
+    from datasets import Dataset
+
+    from kit.teacher import CombinedTeacher
+    from kit.train.dev import dev_evaluator
+
+    a, b = Teacher(CountingEncoder(), name="a"), Teacher(CountingEncoder(), name="b")
+    combined = CombinedTeacher([a, b], [1, 1])
+    dev = Dataset.from_dict({"english": ["a cat", "a dog"], "non_english": ["eine Katze", "ein Hund"]})
+    mse = dev_evaluator(dev, combined).evaluators[0]
+    np.testing.assert_allclose(mse.source_embeddings, combined.encode(["a cat", "a dog"]), atol=1e-6)
