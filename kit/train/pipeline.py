@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from transformers import TrainerCallback
 
+from kit import static
 from kit.train.callbacks import (
     MemoryPeaks,
     MemoryTrim,
@@ -100,7 +101,9 @@ def distill(
 
     train, dev, counts = _prepare_data(config, memory)
     train, teacher = _label(config, train, dev, memory)
-    student, projection_fit, evaluator, baseline = _build_student(config, train, dev, teacher, memory)
+    student, projection_fit, evaluator, baseline, vocabulary = _build_student(
+        config, train, dev, teacher, memory
+    )
     run = _train(config, folder, student, train, evaluator, memory, callbacks=callbacks)
     del train  # the labelled pairs: the final evaluation needs the memory more
     return _record(
@@ -114,6 +117,7 @@ def distill(
         counts=counts,
         teacher_stats=teacher.stats,
         projection_fit=projection_fit,
+        static_vocabulary=vocabulary,
         started=started,
     )
 
@@ -192,6 +196,7 @@ def _build_student(config: DistillConfig, train, dev, teacher, memory: MemoryPea
         max_seq_length=config.max_seq_length,
     )
     check_compatible(student, teacher.dim, teacher.normalize)
+    vocabulary = static.prepare(student, config, train, dev) if static.is_static(config.student) else None
     if config.dropout is not None:
         set_dropout(student, config.dropout)
     projection_fit = None
@@ -205,7 +210,7 @@ def _build_student(config: DistillConfig, train, dev, teacher, memory: MemoryPea
     baseline = dev_metrics(evaluator, student)
     logger.info("Before training: %s", baseline)
     memory.mark("student and dev baseline")
-    return student, projection_fit, evaluator, baseline
+    return student, projection_fit, evaluator, baseline, vocabulary
 
 
 class _Training(NamedTuple):
@@ -232,8 +237,6 @@ def _train(
 ) -> _Training:
     """Step 4: train, resuming from the folder's newest complete checkpoint; a NaN loss raises
     :class:`TrainingDivergedError`. The trainer and its optimizer are freed before returning."""
-    from sentence_transformers.sentence_transformer.losses import MSELoss
-
     nan_guard = NanGuard()
     all_callbacks: list[TrainerCallback] = [nan_guard, memory]
     trim = None
@@ -257,7 +260,7 @@ def _train(
         args=args,
         train_dataset=train.select_columns(["english", "non_english", "label"]),
         eval_dataset=None,
-        loss=MSELoss(student),
+        loss=static.loss(config, student),  # MSELoss unless config.extra["contrastive"] (kit.static)
         evaluator=evaluator,
         callbacks=all_callbacks,
     )
@@ -333,6 +336,7 @@ def _record(
     counts: dict[str, Any],
     teacher_stats: dict[str, Any],
     projection_fit: Any,
+    static_vocabulary: Any = None,
     started: float,
 ) -> DistillResult:
     """Step 5: final dev metrics; on the main process, save the model, evaluate it and write results.json."""
@@ -346,7 +350,7 @@ def _record(
             metrics.update(final_evaluation(student, config))
             memory.mark("final evaluation")
             # From the evaluation cache where it holds the base student's embeddings (no model is loaded then).
-            baseline.update(final_evaluation(config.student, config))
+            baseline.update(final_evaluation(static.baseline(config.student), config))
             memory.mark("baseline evaluation")
         record = results_record(
             config,
@@ -358,6 +362,7 @@ def _record(
             log_history=run.log_history,
             world_size=run.world_size,
             stopped_by_time_budget=run.stopped_by_time_budget,
+            static_vocabulary=static_vocabulary,
             resumed_from=run.resumed_from,
             attention_kernel=run.attention_kernel,
             started=started,
