@@ -74,7 +74,9 @@ def _run_evaluate(args: argparse.Namespace) -> int:
 def _add_distill(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("distill", help="distil a multilingual student from an English teacher")
     p.add_argument(
-        "--preset", default="smoke", help="smoke | cpu | static | transfer | gpu | notebook-fast (kit/train/config.py)"
+        "--preset",
+        default="smoke",
+        help="smoke | cpu | static | transfer | gpu | notebook-fast (kit/train/config.py)",
     )
     p.add_argument(
         "--out",

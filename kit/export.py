@@ -127,7 +127,7 @@ def export(
 def _export_onnx(transformer, path: Path) -> None:
     """torch.onnx's dynamo exporter (the TorchScript one, ``dynamo=False``, mis-traces transformers 5's
     attention masks: outputs off by >1.0 on the very inputs it traced)."""
-    network = _LastHiddenState(transformer.auto_model.eval().float())
+    network = _LastHiddenState(transformer.auto_model.eval().float()).eval()
     sample = transformer.tokenizer(
         ["a short sentence", "a second, somewhat longer sentence"], padding=True, return_tensors="pt"
     )

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
@@ -41,7 +41,7 @@ from kit.errors import KitError
 logger = logging.getLogger(__name__)
 
 PREFIX = "static:"
-INITS = ("<model>", "random:<model>", "model2vec:<model>")
+INITS = ("<model>", "contextual:<model>", "random:<model>", "model2vec:<model>")
 
 
 class StaticInitError(KitError, ValueError):
@@ -60,6 +60,8 @@ def parse(student: str) -> tuple[str, str]:
     ('transformer', 'multilingual-e5-small')
     >>> parse("static:model2vec:multilingual-e5-small")
     ('model2vec', 'multilingual-e5-small')
+    >>> parse("static:contextual:multilingual-e5-small")
+    ('contextual', 'multilingual-e5-small')
     """
     if not is_static(student):
         raise StaticInitError(f"{student!r} is not a static student name; write static:<init>")
@@ -67,7 +69,7 @@ def parse(student: str) -> tuple[str, str]:
     kind, sep, model = init.partition(":")
     if not sep:
         kind, model = "transformer", init
-    elif kind not in ("random", "model2vec"):
+    elif kind not in ("contextual", "random", "model2vec"):
         raise StaticInitError(
             f"unknown static init {init!r}; choose one of {', '.join(PREFIX + i for i in INITS)}, "
             "e.g. static:multilingual-e5-small"
@@ -116,16 +118,33 @@ def static_from_transformer(model: SentenceTransformer, *, name: str = "model", 
     return StaticEmbedding(tokenizer, embedding_weights=weights, base_model=name)
 
 
-def build_static_student(student: str, *, device: str | None = None) -> SentenceTransformer:
-    """A ``SentenceTransformer([StaticEmbedding])`` from a name ``"static:<init>"`` (see the module docstring)."""
+def build_static_student(
+    student: str, *, device: str | None = None, texts: Iterable[str] | None = None
+) -> SentenceTransformer:
+    """A ``SentenceTransformer([StaticEmbedding])`` from a name ``"static:<init>"`` (see the module docstring).
+
+    ``texts``: trim the vocabulary to the pieces these texts use (:func:`trim_vocabulary`) before the
+    ``contextual`` init computes its rows (it then runs the transformer on the kept tokens only: ~45k tokens for
+    the ``static`` preset's data instead of 250k).
+    """
     from kit.sources import load_model
 
     kind, name = parse(student)
     if kind == "model2vec":
         module = _from_model2vec(name)
+        model = SentenceTransformer(modules=[module], device=device or "cpu")
+        report = trim_vocabulary(model, texts) if texts is not None else None
     else:
-        module = static_from_transformer(load_model(name, device="cpu"), name=name, random=kind == "random")
-    model = SentenceTransformer(modules=[module], device=device or "cpu")
+        transformer = load_model(name, device="cpu")
+        module = static_from_transformer(transformer, name=name, random=kind == "random")
+        model = SentenceTransformer(modules=[module], device=device or "cpu")
+        report = trim_vocabulary(model, texts) if texts is not None else None
+        if kind == "contextual":
+            ids = report.kept_ids if report is not None else None
+            model[0].embedding.weight.data.copy_(contextual_table(transformer, ids))
+        del transformer
+    model.static_vocabulary = report.to_dict() if report is not None else None
+    module = model[0]
     logger.info("Static student %s: %d tokens × %d", student, module.num_embeddings, module.embedding_dim)
     return model
 
@@ -148,6 +167,38 @@ def _from_model2vec(name: str):
     return StaticEmbedding.from_distillation(str(path), device="cpu", pca_dims=None)
 
 
+@torch.no_grad()
+def contextual_table(
+    transformer: SentenceTransformer, token_ids: Iterable[int] | None = None, *, batch_size: int = 1024
+) -> torch.Tensor:
+    """One row per token: the transformer's sentence embedding of that token alone (``<s> token </s>``, the
+    model's own pooling, not normalised), as ``model2vec`` distils a static model, but in the kit and for the
+    ``token_ids`` given (e.g. a trimmed vocabulary's :attr:`TrimReport.kept_ids`; all tokens when ``None``).
+
+    A table whose rows already sit in the transformer's output space: a one-word sentence starts where the
+    teacher puts it, and the mean of such rows is a far better start than the mean of input embeddings.
+    """
+    first = transformer[0]
+    tokenizer = first.tokenizer
+    ids = list(range(len(tokenizer))) if token_ids is None else list(token_ids)
+    bos = tokenizer.cls_token_id if tokenizer.cls_token_id is not None else tokenizer.bos_token_id
+    eos = tokenizer.sep_token_id if tokenizer.sep_token_id is not None else tokenizer.eos_token_id
+    ends = [t for t in (bos, eos) if t is not None]
+    modules = [m for m in transformer if type(m).__name__ != "Normalize"]  # rows keep their norms
+    rows = []
+    for start in range(0, len(ids), batch_size):
+        chunk = torch.tensor(ids[start : start + batch_size]).unsqueeze(1)
+        column = {t: torch.full_like(chunk, t) for t in ends}
+        parts = [column[bos]] if bos is not None else []
+        parts += [chunk] + ([column[eos]] if eos is not None else [])
+        input_ids = torch.cat(parts, 1)
+        features = {"input_ids": input_ids, "attention_mask": torch.ones_like(input_ids)}
+        for module in modules:
+            features = module(features)
+        rows.append(features["sentence_embedding"].float())
+    return torch.cat(rows)
+
+
 # -------------------------------------------------------------------------------------- vocabulary trimming
 
 
@@ -161,9 +212,11 @@ class TrimReport:
     single_characters: int
     megabytes_before: float
     megabytes_after: float
+    #: the original token ids of the kept rows, in their new order (not written to results.json)
+    kept_ids: list[int] | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if k != "kept_ids"}
 
 
 def trim_vocabulary(model: SentenceTransformer, texts: Iterable[str]) -> TrimReport:
@@ -218,6 +271,7 @@ def trim_vocabulary(model: SentenceTransformer, texts: Iterable[str]) -> TrimRep
         single_characters=len(singles - seen),
         megabytes_before=round(before * weights.shape[1] * 4 / 2**20, 1),
         megabytes_after=round(weights.numel() * 4 / 2**20, 1),
+        kept_ids=keep,
     )
     logger.info("Vocabulary trimmed: %s", report)
     return report
@@ -231,45 +285,22 @@ def coverage(model: SentenceTransformer, texts: Iterable[str]) -> float:
     return float(np.mean(ids != unk)) if len(ids) else 1.0
 
 
-def prepare(student: SentenceTransformer, config, train, dev) -> dict | None:
-    """Before training a static student: trim its vocabulary to the training and dev texts (``config.extra``
-    ``trim_vocabulary``, default True). Returns the trim report for ``results.json``."""
+def vocabulary_texts(config, train, dev) -> list[str] | None:
+    """The texts a static student's vocabulary is trimmed to (``config.extra["trim_vocabulary"]``, default
+    True): every training and dev sentence, both sides, once each; ``None`` when trimming is off."""
     if not config.extra.get("trim_vocabulary", True):
         return None
-    texts = [*train["english"], *train["non_english"], *dev["english"], *dev["non_english"]]
-    return trim_vocabulary(student, dict.fromkeys(texts)).to_dict()
+    return list(
+        dict.fromkeys([*train["english"], *train["non_english"], *dev["english"], *dev["non_english"]])
+    )
 
 
 def baseline(student: str | SentenceTransformer):
-    """What :func:`kit.train.distill` evaluates as the base student: the name, or a built untrained static one."""
-    return build_static_student(student) if is_static(student) else student
+    """What :func:`kit.train.distill` evaluates as the base student: the name, or (a static student) the
+    untrained model itself, as built and trimmed, copied before training."""
+    import copy
 
-
-def stsb_dev(model, languages: Iterable[str] = ("de", "es", "fr", "it", "nl"), batch_size: int = 256) -> dict:
-    """Spearman ×100 on the STSb **dev** split: English sentence 1 vs its translation's sentence 2 (en-xx),
-    and both in the translation (xx-xx), per language and averaged: a cross-lingual dev set for choosing a
-    recipe without looking at STS2017 (row *i* of stsb-multi-mt translates row *i* of the English file).
-    Note: STSb dev shares 125 pairs with STS2017 en-en; it is not trained on, and only chooses recipes."""
-    from scipy.stats import spearmanr
-
-    from kit.catalog import read_stsb_multi_mt
-
-    english = read_stsb_multi_mt("en", "dev")
-    out: dict[str, float] = {}
-    for lang in languages:
-        other = read_stsb_multi_mt(lang, "dev")
-        gold = [float(row[2]) for row in english]
-        tracks = {
-            f"en-{lang}": ([r[0] for r in english], [r[1] for r in other]),
-            f"{lang}-{lang}": ([r[0] for r in other], [r[1] for r in other]),
-        }
-        for name, (a, b) in tracks.items():
-            ea = model.encode(a, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
-            eb = model.encode(b, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
-            out[name] = 100 * float(spearmanr((ea * eb).sum(1), gold).statistic)
-    cross = [v for k, v in out.items() if k.startswith("en-")]
-    same = [v for k, v in out.items() if not k.startswith("en-")]
-    return {**out, "cross_avg": float(np.mean(cross)), "same_avg": float(np.mean(same))}
+    return copy.deepcopy(student) if isinstance(student, SentenceTransformer) else student
 
 
 # ------------------------------------------------------------------------------------------- lessons, speed

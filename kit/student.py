@@ -61,6 +61,7 @@ def build_student(
     freeze_embeddings: bool = True,
     max_seq_length: int | None = 128,
     device: str | None = None,
+    static_texts: list[str] | None = None,
 ) -> SentenceTransformer:
     """Build a student for a teacher of dimension ``teacher_dim``.
 
@@ -74,12 +75,14 @@ def build_student(
             dimensions differ (identity-initialised when they match and ``True``).
         freeze_embeddings: keep the word-embedding table fixed.
         max_seq_length: truncate inputs to this many tokens (parallel sentences are short; 128 is ample).
+        static_texts: a static student's vocabulary is trimmed to the pieces these texts use
+            (:func:`kit.static.trim_vocabulary`); its report is the model's ``static_vocabulary`` attribute.
     """
     static = is_static(model)
     if static:  # "static:<init>": an embedding bag (kit.static), trained whole: nothing to freeze
         from kit.static import build_static_student
 
-        model = build_static_student(model, device=device)
+        model = build_static_student(model, device=device, texts=static_texts)
         freeze_embeddings, max_seq_length = False, None
     elif isinstance(model, str):
         from kit.sources import load_model

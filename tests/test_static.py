@@ -15,6 +15,7 @@ from kit.static import StaticInitError, base_model, build_static_student, parse,
 def test_static_names_parse_and_unknown_inits_are_clear_errors():
     assert parse("static:multilingual-e5-small") == ("transformer", "multilingual-e5-small")
     assert parse("static:random:all-MiniLM-L6-v2") == ("random", "all-MiniLM-L6-v2")
+    assert parse("static:contextual:all-MiniLM-L6-v2") == ("contextual", "all-MiniLM-L6-v2")
     assert base_model("static:random:multilingual-e5-small") == "multilingual-e5-small"
     with pytest.raises(StaticInitError, match=r"unknown static init 'glove:x'.*static:random:<model>"):
         parse("static:glove:x")
@@ -42,6 +43,20 @@ def test_static_student_starts_from_the_transformers_input_table(minilm):
     features = static.preprocess(["the cat"])
     expected = table[features["input_ids"]].mean(0)
     assert torch.allclose(static(features)["sentence_embedding"][0], expected, atol=1e-6)
+
+
+def test_contextual_rows_are_the_transformers_embedding_of_each_token_alone(minilm):
+    from kit.static import contextual_table
+
+    words = ["cat", "house", "running"]
+    ids = [minilm[0].tokenizer.convert_tokens_to_ids(w) for w in words]
+    table = contextual_table(minilm, ids, batch_size=2)  # two batches
+    assert table.shape == (3, 384)
+    # A one-word sentence is encoded as [CLS] word [SEP]: its row is where the transformer puts that sentence.
+    encoded = minilm.encode(words, convert_to_tensor=True)
+    cosine = torch.nn.functional.cosine_similarity(table, encoded)
+    assert torch.all(cosine > 0.9999), cosine
+    assert not torch.allclose(table.norm(dim=1), torch.ones(3))  # rows keep their norms (no Normalize)
 
 
 def test_a_tokenizer_that_is_not_fast_is_a_clear_error(minilm, monkeypatch):
@@ -122,3 +137,23 @@ def test_saved_static_student_reloads_as_a_plain_sentence_transformer(static_run
     reloaded = SentenceTransformer(str(result.model_path), device="cpu")
     texts = ["Good morning.", "Günaydın."]
     np.testing.assert_allclose(reloaded.encode(texts), result.model.encode(texts), atol=1e-6)
+
+
+@pytest.mark.slow
+def test_contextual_init_starts_closer_to_the_transformer_than_its_input_table(e5_static):
+    import copy
+
+    from kit.sources import load_model
+    from kit.static import trim_vocabulary
+
+    texts = ["Where is the station?", "Wo ist der Bahnhof?", "İstasyon nerede?", "The cat sleeps."]
+    contextual = build_static_student("static:contextual:multilingual-e5-small", texts=texts)
+    assert contextual.static_vocabulary["tokens_after"] < 1000  # trimmed first: only these rows were computed
+    table = copy.deepcopy(e5_static)
+    trim_vocabulary(table, texts)
+    target = load_model("multilingual-e5-small").encode(texts, convert_to_tensor=True)
+
+    def cosine(model):
+        return torch.nn.functional.cosine_similarity(model.encode(texts, convert_to_tensor=True), target)
+
+    assert cosine(contextual).mean() > cosine(table).mean() + 0.1

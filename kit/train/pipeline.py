@@ -101,7 +101,7 @@ def distill(
 
     train, dev, counts = _prepare_data(config, memory)
     train, teacher = _label(config, train, dev, memory)
-    student, projection_fit, evaluator, baseline, vocabulary = _build_student(
+    student, projection_fit, evaluator, baseline, base_model = _build_student(
         config, train, dev, teacher, memory
     )
     run = _train(config, folder, student, train, evaluator, memory, callbacks=callbacks)
@@ -117,7 +117,7 @@ def distill(
         counts=counts,
         teacher_stats=teacher.stats,
         projection_fit=projection_fit,
-        static_vocabulary=vocabulary,
+        base_model=base_model,
         started=started,
     )
 
@@ -194,9 +194,14 @@ def _build_student(config: DistillConfig, train, dev, teacher, memory: MemoryPea
         projection=config.projection,
         freeze_embeddings=config.freeze_embeddings,
         max_seq_length=config.max_seq_length,
+        static_texts=static.vocabulary_texts(config, train, dev)
+        if static.is_static(config.student)
+        else None,
     )
     check_compatible(student, teacher.dim, teacher.normalize)
-    vocabulary = static.prepare(student, config, train, dev) if static.is_static(config.student) else None
+    # The base student the final evaluation compares with: a name (loaded, or read from the evaluation cache),
+    # or a static student's untrained table as built (and trimmed), copied before training.
+    base_model = static.baseline(student) if static.is_static(config.student) else config.student
     if config.dropout is not None:
         set_dropout(student, config.dropout)
     projection_fit = None
@@ -210,7 +215,7 @@ def _build_student(config: DistillConfig, train, dev, teacher, memory: MemoryPea
     baseline = dev_metrics(evaluator, student)
     logger.info("Before training: %s", baseline)
     memory.mark("student and dev baseline")
-    return student, projection_fit, evaluator, baseline, vocabulary
+    return student, projection_fit, evaluator, baseline, base_model
 
 
 class _Training(NamedTuple):
@@ -336,7 +341,7 @@ def _record(
     counts: dict[str, Any],
     teacher_stats: dict[str, Any],
     projection_fit: Any,
-    static_vocabulary: Any = None,
+    base_model: Any = None,
     started: float,
 ) -> DistillResult:
     """Step 5: final dev metrics; on the main process, save the model, evaluate it and write results.json."""
@@ -350,7 +355,9 @@ def _record(
             metrics.update(final_evaluation(student, config))
             memory.mark("final evaluation")
             # From the evaluation cache where it holds the base student's embeddings (no model is loaded then).
-            baseline.update(final_evaluation(static.baseline(config.student), config))
+            baseline.update(
+                final_evaluation(base_model if base_model is not None else config.student, config)
+            )
             memory.mark("baseline evaluation")
         record = results_record(
             config,
@@ -362,7 +369,7 @@ def _record(
             log_history=run.log_history,
             world_size=run.world_size,
             stopped_by_time_budget=run.stopped_by_time_budget,
-            static_vocabulary=static_vocabulary,
+            static_vocabulary=getattr(student, "static_vocabulary", None),
             resumed_from=run.resumed_from,
             attention_kernel=run.attention_kernel,
             started=started,
