@@ -14,6 +14,9 @@ Where the token table starts (``<init>``), a choice the user can see:
 - ``static:<model>`` (e.g. ``static:multilingual-e5-small``): the transformer's own input-embedding table and
   tokenizer (e5-small: XLM-R's 250k pieces × 384). The starting point of the issue that asked for this: the plain
   mean of these vectors, untrained, scores STS2017 avg 28.6 (cross-lingual 13.1);
+- ``static:contextual:<model>``: the model's tokenizer, each row the transformer's own sentence embedding of
+  that token alone (:func:`contextual_table`; model2vec's idea, computed by the kit for the trimmed vocabulary
+  only, ~2 min for the ``static`` preset's ~43k tokens on 2 busy cores): rows that start in the teacher's space;
 - ``static:random:<model>``: that model's tokenizer with random vectors (its dimension);
 - ``static:model2vec:<model>``: a ``model2vec`` distillation of the model (``pip install model2vec[distill]``).
 
