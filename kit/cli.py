@@ -2,10 +2,11 @@
 
 Commands::
 
-    python -m kit distill  --preset smoke|cpu|gpu|notebook-fast --out DIR [--restart] [--teacher ...] [--languages ...]
+    python -m kit distill  --preset smoke|cpu|static|gpu|notebook-fast --out DIR [--restart] [--teacher ...] [--student ...]
     python -m kit evaluate --model A --model B [--tasks sts17,stsb,tatoeba] [--out results/]
     python -m kit models   # the model names the kit resolves, and whether each is available offline
     python -m kit data     # the data sets of the catalog, and whether each is present in the data dir
+    python -m kit export MODEL_DIR --format onnx-int8|onnx|sentence-transformers --out DIR
 
 Each command is a thin wrapper over the same functions the notebooks call.
 """
@@ -73,7 +74,9 @@ def _run_evaluate(args: argparse.Namespace) -> int:
 def _add_distill(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("distill", help="distil a multilingual student from an English teacher")
     p.add_argument(
-        "--preset", default="smoke", help="smoke | cpu | transfer | gpu | notebook-fast (kit/train/config.py)"
+        "--preset",
+        default="smoke",
+        help="smoke | cpu | static | transfer | gpu | notebook-fast (kit/train/config.py)",
     )
     p.add_argument(
         "--out",
@@ -230,11 +233,35 @@ def _run_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_export(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "export", help="export a student for fast CPU inference (ONNX, int8) or as a plain folder"
+    )
+    p.add_argument("model", help="model folder (e.g. runs/demo/model) or registry name")
+    p.add_argument(
+        "--format",
+        default="onnx-int8",
+        help="onnx-int8 (default) | onnx | sentence-transformers (a static student's folder as it is)",
+    )
+    p.add_argument("--out", required=True, help="output folder")
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from kit.export import export
+
+    out = export(args.model, args.out, args.format)
+    print(f"exported: {out}")
+    if args.format.startswith("onnx"):
+        print(f'load with: SentenceTransformer("{out}", backend="onnx", trust_remote_code=True)')
+    return 0
+
+
 COMMANDS = {
     "evaluate": (_add_evaluate, _run_evaluate),
     "distill": (_add_distill, _run_distill),
     "models": (_add_models, _run_models),
     "data": (_add_data, _run_data),
+    "export": (_add_export, _run_export),
 }
 
 

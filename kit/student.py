@@ -30,6 +30,7 @@ from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Dense, Normalize
 
 from kit.errors import KitError
+from kit.static import is_static
 
 __all__ = [
     "StudentConfigError",
@@ -60,24 +61,35 @@ def build_student(
     freeze_embeddings: bool = True,
     max_seq_length: int | None = 128,
     device: str | None = None,
+    static_texts: list[str] | None = None,
 ) -> SentenceTransformer:
     """Build a student for a teacher of dimension ``teacher_dim``.
 
     Args:
-        model: a name :func:`kit.sources.load_model` resolves, or a SentenceTransformer (modified in place).
+        model: a name :func:`kit.sources.load_model` resolves, ``"static:<init>"`` for a static student
+            (:mod:`kit.static`; its whole token table trains, ``freeze_embeddings`` does not apply), or a
+            SentenceTransformer (modified in place).
         teacher_dim: the teacher's embedding dimension.
         normalize: whether the teacher's targets are unit vectors; the student then ends with ``Normalize``.
         projection: add a linear ``Dense`` into the teacher's space. ``None`` adds one only when the
             dimensions differ (identity-initialised when they match and ``True``).
         freeze_embeddings: keep the word-embedding table fixed.
         max_seq_length: truncate inputs to this many tokens (parallel sentences are short; 128 is ample).
+        static_texts: a static student's vocabulary is trimmed to the pieces these texts use
+            (:func:`kit.static.trim_vocabulary`); its report is the model's ``static_vocabulary`` attribute.
     """
-    if isinstance(model, str):
+    static = is_static(model)
+    if static:  # "static:<init>": an embedding bag (kit.static), trained whole: nothing to freeze
+        from kit.static import build_static_student
+
+        model = build_static_student(model, device=device, texts=static_texts)
+        freeze_embeddings, max_seq_length = False, None
+    elif isinstance(model, str):
         from kit.sources import load_model
 
         model = load_model(model, device=device)
     names = _module_names(model)
-    if "Pooling" not in names:
+    if "Pooling" not in names and names[0] != "StaticEmbedding":
         raise StudentConfigError(
             f"student has no Pooling module ({names}); load it through kit.sources.load_model"
         )

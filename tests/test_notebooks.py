@@ -33,6 +33,7 @@ ORDER = [
     "04_aligned_spaces",
     "05_sts_evaluation",
     "06_extend_to_your_language",
+    "07_static_student",
 ]
 KERNEL = "python3"  # jupyter_client starts a "python" kernelspec with this interpreter (checked below)
 
@@ -226,6 +227,20 @@ def test_06_new_language_tatoeba_accuracy_rises(workdir):
     assert m["tatoeba_after"] > m["tatoeba_before"]
     assert m["learning_curve"][0]["pairs"] == 0 and len(m["learning_curve"]) >= 3
     assert m["alignment_after"]["translation_cosine"] > m["alignment_before"]["translation_cosine"]
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_07_static_student_is_much_faster_and_learns_the_alignment(workdir):
+    m, _ = _run("07_static_student", workdir)
+    before, after = m["before"], m["after"]
+    # Measured (FAST, under load): dev accuracy 0.31 → 0.49, MSE×100 0.49 → 0.057, STS2017 avg 19.7.
+    assert after["dev_translation_accuracy"] > before["dev_translation_accuracy"] + 0.1
+    assert after["dev_translation_accuracy"] >= 0.4  # quality floor of the FAST run
+    assert after["dev_mse"] < before["dev_mse"] / 4
+    assert m["sts17"]["static, distilled"]["avg"] >= 12
+    assert m["speed_ratio"] >= 50  # static vs transformer sentences/s, same run (measured 185 under load)
+    assert m["vocabulary"] < 50_000  # trimmed to the pieces the data uses
 
 
 # ------------------------------------------------------------------------------------------ browser

@@ -71,8 +71,11 @@ def teacher_specs(teacher: str, student: str) -> tuple[TeacherSpec, ...]:
                 "or several joined with '+', each with an optional weight > 0 after '*', "
                 "e.g. 'self*0.6+use-multilingual*0.4'"
             )
-        if name == SELF_TEACHER:
-            specs.append(TeacherSpec(student, f"self--{student}", True, True, weight))
+        if name == SELF_TEACHER:  # a static student's self-teacher is the transformer it starts from
+            from kit.static import base_model
+
+            base = base_model(student)
+            specs.append(TeacherSpec(base, f"self--{base}", True, True, weight))
         else:
             specs.append(TeacherSpec(name, name, None, False, weight))
     return tuple(specs)
@@ -297,6 +300,25 @@ PRESETS: dict[str, DistillConfig] = {
         save_steps=100,
         # the dev task first: recipes are chosen on it; STS2017 and Tatoeba are the test sets, reported once
         evaluate_tasks=("stsb-dev-cross", "sts17", "tatoeba"),
+    ),
+    # A static student (kit.static): e5-small's own token table, averaged, no attention; a step costs
+    # milliseconds, so it sees every pair several times. Large batches and an embedding-sized learning rate;
+    # no weight decay (it would shrink the rows a batch does not touch). Measured: bench/README.md.
+    "static": DistillConfig(
+        name="static",
+        teacher=SELF_TEACHER,
+        student="static:multilingual-e5-small",
+        data="tatoeba-challenge+stsb-multi-mt",
+        max_pairs_per_language=6000,
+        group_by_length=False,
+        batch_size=256,
+        learning_rate=0.05,
+        epochs=5,
+        warmup_ratio=0.05,
+        weight_decay=0.0,
+        eval_steps=500,
+        save_steps=1000,
+        logging_steps=50,
     ),
     # A GPU: the paper's recipe with the one offline teacher better than the student in English (all-mpnet-base-v2,
     # STS2017 en-en 90.6 vs the student's 87.2; what a student inherits is the teacher's English: see the

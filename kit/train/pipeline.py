@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from transformers import TrainerCallback
 
+from kit import static
 from kit.train.callbacks import (
     MemoryPeaks,
     MemoryTrim,
@@ -100,7 +101,9 @@ def distill(
 
     train, dev, counts = _prepare_data(config, memory)
     train, teacher = _label(config, train, dev, memory)
-    student, projection_fit, evaluator, baseline = _build_student(config, train, dev, teacher, memory)
+    student, projection_fit, evaluator, baseline, base_model = _build_student(
+        config, train, dev, teacher, memory
+    )
     run = _train(config, folder, student, train, evaluator, memory, callbacks=callbacks)
     del train  # the labelled pairs: the final evaluation needs the memory more
     return _record(
@@ -114,6 +117,7 @@ def distill(
         counts=counts,
         teacher_stats=teacher.stats,
         projection_fit=projection_fit,
+        base_model=base_model,
         started=started,
     )
 
@@ -190,8 +194,14 @@ def _build_student(config: DistillConfig, train, dev, teacher, memory: MemoryPea
         projection=config.projection,
         freeze_embeddings=config.freeze_embeddings,
         max_seq_length=config.max_seq_length,
+        static_texts=static.vocabulary_texts(config, train, dev)
+        if static.is_static(config.student)
+        else None,
     )
     check_compatible(student, teacher.dim, teacher.normalize)
+    # The base student the final evaluation compares with: a name (loaded, or read from the evaluation cache),
+    # or a static student's untrained table as built (and trimmed), copied before training.
+    base_model = static.baseline(student) if static.is_static(config.student) else config.student
     if config.dropout is not None:
         set_dropout(student, config.dropout)
     projection_fit = None
@@ -205,7 +215,7 @@ def _build_student(config: DistillConfig, train, dev, teacher, memory: MemoryPea
     baseline = dev_metrics(evaluator, student)
     logger.info("Before training: %s", baseline)
     memory.mark("student and dev baseline")
-    return student, projection_fit, evaluator, baseline
+    return student, projection_fit, evaluator, baseline, base_model
 
 
 class _Training(NamedTuple):
@@ -232,8 +242,6 @@ def _train(
 ) -> _Training:
     """Step 4: train, resuming from the folder's newest complete checkpoint; a NaN loss raises
     :class:`TrainingDivergedError`. The trainer and its optimizer are freed before returning."""
-    from sentence_transformers.sentence_transformer.losses import MSELoss
-
     nan_guard = NanGuard()
     all_callbacks: list[TrainerCallback] = [nan_guard, memory]
     trim = None
@@ -257,7 +265,7 @@ def _train(
         args=args,
         train_dataset=train.select_columns(["english", "non_english", "label"]),
         eval_dataset=None,
-        loss=MSELoss(student),
+        loss=static.loss(config, student),  # MSELoss unless config.extra["contrastive"] (kit.static)
         evaluator=evaluator,
         callbacks=all_callbacks,
     )
@@ -333,6 +341,7 @@ def _record(
     counts: dict[str, Any],
     teacher_stats: dict[str, Any],
     projection_fit: Any,
+    base_model: Any = None,
     started: float,
 ) -> DistillResult:
     """Step 5: final dev metrics; on the main process, save the model, evaluate it and write results.json."""
@@ -346,7 +355,9 @@ def _record(
             metrics.update(final_evaluation(student, config))
             memory.mark("final evaluation")
             # From the evaluation cache where it holds the base student's embeddings (no model is loaded then).
-            baseline.update(final_evaluation(config.student, config))
+            baseline.update(
+                final_evaluation(base_model if base_model is not None else config.student, config)
+            )
             memory.mark("baseline evaluation")
         record = results_record(
             config,
@@ -358,6 +369,7 @@ def _record(
             log_history=run.log_history,
             world_size=run.world_size,
             stopped_by_time_budget=run.stopped_by_time_budget,
+            static_vocabulary=getattr(student, "static_vocabulary", None),
             resumed_from=run.resumed_from,
             attention_kernel=run.attention_kernel,
             started=started,
