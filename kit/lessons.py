@@ -1,6 +1,7 @@
 """What the notebooks do beyond one call into the pipeline, as small functions (so notebook cells stay short).
 
-- runs that cannot be confused: :func:`run_dir` names a run folder after its config (:func:`config_fingerprint`),
+- runs that cannot be confused: :func:`run_dir` is a config's folder (``<runs>/<config name>``), where
+  :func:`kit.train.distill` refuses a run of other settings (``run.json``, :mod:`kit.train.run_folder`);
   :func:`distilled_model` loads a student only if it was trained by the config a notebook expects, and says what
   it loaded (:func:`describe_run`);
 - the loop in plain sight (notebook 3): :func:`labelled_pairs`, :func:`untrained_student`, :func:`batches`,
@@ -21,8 +22,6 @@ Example::
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import json
 import os
 import re
@@ -31,7 +30,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from kit._io import atomic_write, sha256_file, write_json
+from kit._io import atomic_write, write_json
 from kit.errors import KitError
 
 __all__ = [
@@ -39,15 +38,14 @@ __all__ = [
     "FAST_LANGUAGES",
     "OBJECTIVES",
     "PAPER_URL",
-    "RECORD_ONLY_FIELDS",
     "TEACHERS",
     "RunMismatchError",
     "Stopwatch",
     "batches",
     "compare_objectives",
-    "config_fingerprint",
     "describe_config",
     "describe_run",
+    "differences",
     "distilled_model",
     "extension_config",
     "features",
@@ -176,97 +174,89 @@ def _plain(value: Any) -> Any:
 
 # ------------------------------------------------------------------------------------ runs that cannot be confused
 
-#: Settings that never change a run's weights (what it evaluates, logs or checkpoints, and its name): they do not
-#: count in :func:`config_fingerprint`. The same set as the run-folder rule of ``kit.train`` (issue 16).
-RECORD_ONLY_FIELDS = ("name", "evaluate_tasks", "eval_steps", "save_steps", "logging_steps")
-
-
 class RunMismatchError(KitError):
-    """A run folder or model was trained by another config than the one a notebook expects."""
+    """A model was trained by another config than the one a notebook expects."""
 
 
-def _settings(config: Any) -> dict[str, Any]:
-    """The weight-deciding settings of a DistillConfig, or of the ``config`` dict a ``results.json`` records."""
-    raw = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(config)
-    settings = json.loads(json.dumps(raw, default=str))  # tuples → lists, as results.json has them
-    for name in RECORD_ONLY_FIELDS:
-        settings.pop(name, None)
-    data = str(settings.get("data", ""))
-    sources = [data] if Path(data).is_file() else data.split("+")
-    files = {source: sha256_file(source)[:16] for source in sources if source and Path(source).is_file()}
-    if files:  # a TSV keeps its path when its content changes: its checksum counts
-        settings["data_files_sha256"] = files
-    return settings
+def run_dir(runs: str | os.PathLike, config: Any) -> Path:
+    """The folder a notebook trains ``config`` into: ``<runs>/<config name>``.
 
-
-def config_fingerprint(config: Any) -> str:
-    """Eight hex digits that change whenever a setting that decides the trained weights changes.
-
-    ``name``, ``evaluate_tasks`` and the logging / evaluation / checkpoint intervals do not count
-    (:data:`RECORD_ONLY_FIELDS`); a TSV data file counts by its content.
+    One folder holds one run (:mod:`kit.train.run_folder`): ``distill`` records the config in ``run.json`` and
+    refuses to continue a folder that holds a run of other settings, naming them. So a changed config needs a
+    new ``name`` (another folder) or ``restart=True`` (the old run is moved aside).
 
     >>> from kit.train import PRESETS
-    >>> fast = PRESETS["notebook-fast"]
-    >>> config_fingerprint(fast) == config_fingerprint(fast.replace(eval_steps=7))
-    True
-    >>> config_fingerprint(fast) == config_fingerprint(fast.replace(max_steps=240))
-    False
+    >>> run_dir("runs/03_distillation", PRESETS["notebook-fast"]).as_posix()
+    'runs/03_distillation/notebook-fast'
     """
-    text = json.dumps(_settings(config), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:8]
+    name = re.sub(r"[^A-Za-z0-9_.+-]+", "_", str(config.name)) or "run"
+    return Path(runs) / name
 
 
-def run_dir(root: str | os.PathLike, config: Any) -> Path:
-    """The run folder of ``config`` under ``root``: ``<root>/<config name>-<fingerprint>``.
+def _run_folder(path: Path) -> Path | None:
+    """The run folder of ``path``: itself, or the run a saved model folder (``<run>/model``) belongs to."""
+    from kit.train.run_folder import RUN_FILE
 
-    A config with other weight-deciding settings gets another folder, so a rerun with a changed config trains a
-    new run instead of resuming (or silently reusing) the old one.
-
-    >>> from kit.train import PRESETS
-    >>> run_dir("runs/03_distillation", PRESETS["notebook-fast"]).name.startswith("notebook-fast-")
-    True
-    """
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(config.name)) or "run"
-    return Path(root) / f"{name}-{config_fingerprint(config)}"
+    if (path / "results.json").is_file() or (path / RUN_FILE).is_file():
+        return path
+    if path.name == "model" and ((path.parent / "results.json").is_file() or (path.parent / RUN_FILE).is_file()):
+        return path.parent
+    return None
 
 
 def run_record(path: str | os.PathLike) -> dict[str, Any] | None:
-    """The ``results.json`` of a run folder, or of the run a saved model folder (``<run>/model``) belongs to;
-    None when there is none."""
-    path = Path(path)
-    folder = path if (path / "results.json").is_file() else path.parent if path.name == "model" else None
+    """The ``results.json`` of a finished run (a run folder, or a model folder ``<run>/model``); None when the
+    run has not finished (or there is none)."""
+    folder = _run_folder(Path(path))
     if folder is None or not (folder / "results.json").is_file() or not (folder / "model").is_dir():
         return None
     return json.loads((folder / "results.json").read_text(encoding="utf-8"))
 
 
-def _differences(expected: Any, recorded: Mapping[str, Any]) -> list[str]:
-    want, have = _settings(expected), _settings(recorded)
-    names = list(dict.fromkeys([*want, *have]))
-    return [
-        f"{n}: expected {want.get(n)!r}, the run has {have.get(n)!r}"
-        for n in names
-        if want.get(n) != have.get(n)
-    ]
+def _run_json(path: str | os.PathLike) -> dict[str, Any] | None:
+    from kit.train.run_folder import RUN_FILE
+
+    folder = _run_folder(Path(path))
+    try:
+        record = json.loads((folder / RUN_FILE).read_text(encoding="utf-8")) if folder else None
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and "weights" in record else None
 
 
-def describe_run(model_path: str | os.PathLike, record: Mapping[str, Any] | None = None) -> str:
-    """One line that says which model this is and which config trained it (from its ``results.json``)."""
-    record = record if record is not None else run_record(model_path)
+def differences(config: Any, path: str | os.PathLike) -> list[str] | None:
+    """The weight-deciding settings in which the run at ``path`` differs from ``config`` (``"name old → new"``,
+    the words of ``distill``'s own refusal); ``[]``: the same weights; None: the run records no config.
+
+    >>> from kit.train import PRESETS
+    >>> differences(PRESETS["notebook-fast"], "no/such/run") is None
+    True
+    """
+    from kit.train.run_folder import changed_settings, weight_settings
+
+    record = _run_json(path)
     if record is None:
-        return f"model {model_path}: no results.json beside it, so which config trained it is unknown"
+        return None
+    return changed_settings(record["weights"], weight_settings(config))
+
+
+def describe_run(model_path: str | os.PathLike) -> str:
+    """Two lines: which model this is, and which config trained it (from its run's ``run.json`` and
+    ``results.json``)."""
+    record, results = _run_json(model_path), run_record(model_path)
+    if record is None:
+        return f"model {model_path}: no run.json beside it, so which config trained it is unknown"
     config = record["config"]
-    return (
-        f"model {model_path}\\n  trained by config {config['name']!r} (fingerprint {config_fingerprint(config)}): "
-        f"student {config['student']}, teacher {config['teacher']}, languages {','.join(config['languages'])}, "
-        f"{record.get('steps', '?')} steps of {config['batch_size']} pairs, {record.get('wall_time_s', '?')} s"
+    done = (
+        f"{results['steps']} steps of {config['batch_size']} pairs in {results['wall_time_s']:.0f} s"
+        if results
+        else "not finished"
     )
-
-
-def _other_runs(root: Path, expected: Path) -> list[str]:
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir() if (p / "results.json").is_file() and p != expected)
+    return (
+        f"model {model_path}\n  trained by config {config['name']!r} (fingerprint {record['fingerprint']}): "
+        f"student {config['student']}, teacher {config['teacher']}, languages {','.join(config['languages'])}, "
+        f"{done}"
+    )
 
 
 def distilled_model(
@@ -279,11 +269,12 @@ def distilled_model(
 ) -> Path:
     """The folder of a distilled student trained by ``config``, and a printed line that says which it is.
 
-    - ``model`` given: that folder; if its run's ``results.json`` records another config, :class:`RunMismatchError`
-      names the settings that differ;
-    - else the run of ``config`` under ``runs`` (:func:`run_dir`), as notebook 3 saved it;
-    - else, with ``train_if_missing``, a new :func:`kit.train.distill` run of ``config`` into that folder (it says
-      so before it starts); without, a :class:`KitError` that says which notebook to run.
+    - ``model`` given: that folder; if its run's ``run.json`` records other weight settings,
+      :class:`RunMismatchError` names them;
+    - else the finished run in :func:`run_dir` (``<runs>/<config name>``), as notebook 3 saved it, if it was
+      trained by the same settings (else :class:`RunMismatchError`);
+    - else, with ``train_if_missing``, :func:`kit.train.distill` of ``config`` into that folder (it says so before
+      it starts; an interrupted run there resumes); without, a :class:`KitError` that says which notebook to run.
 
     >>> from kit.train import PRESETS
     >>> path = distilled_model(None, PRESETS["notebook-fast"], "runs/03_distillation")   # doctest: +SKIP
@@ -292,44 +283,36 @@ def distilled_model(
         path = Path(model).expanduser()
         if not (path / "modules.json").exists():
             raise KitError(f"{path} is not a saved SentenceTransformer folder (no modules.json)")
-        record = run_record(path)
-        if record is not None:
-            differences = _differences(config, record["config"])
-            if differences:
-                raise RunMismatchError(
-                    f"{path} was trained by config {record['config']['name']!r}, not by the config this notebook "
-                    f"evaluates ({config.name!r}):\\n  "
-                    + "\\n  ".join(differences)
-                    + "\\nPass the model of a "
-                    "run of this config, or change FAST / the config to the one that trained it."
-                )
-        print(describe_run(path, record))
+        _check_same(config, path)
+        print(describe_run(path))
         return path
     folder = run_dir(runs, config)
-    record = run_record(folder)
-    if record is not None:
-        differences = _differences(config, record["config"])
-        if differences:  # a folder named after this config holds another one: never use it silently
-            raise RunMismatchError(
-                f"{folder} holds a run of another config:\\n  " + "\\n  ".join(differences)
-            )
-        print(describe_run(folder / "model", record))
+    if run_record(folder) is not None:
+        _check_same(config, folder)
+        print(describe_run(folder / "model"))
         return folder / "model"
-    others = _other_runs(Path(runs), folder)
-    found = f" (runs of other configs there: {', '.join(others)})" if others else ""
     if not train_if_missing:
         raise KitError(
-            f"no finished run of config {config.name!r} in {folder}{found}. Run notebook 3 with the same FAST "
-            "setting first, pass STUDENT_MODEL, or set TRAIN_IF_MISSING = True to train it here."
+            f"no finished run of config {config.name!r} in {folder}. Run notebook 3 with the same FAST setting "
+            "first, pass STUDENT_MODEL, or set TRAIN_IF_MISSING = True to train it here."
         )
     from kit.train import distill
 
-    print(
-        f"No finished run of config {config.name!r} in {folder}{found}: training it now, as notebook 3 would."
-    )
+    print(f"No finished run of config {config.name!r} in {folder}: training it now, as notebook 3 would.")
     result = distill(config, folder, callbacks=list(callbacks))
     print(describe_run(result.model_path))
     return result.model_path
+
+
+def _check_same(config: Any, path: Path) -> None:
+    changed = differences(config, path)
+    if changed:
+        raise RunMismatchError(
+            f"{path} was trained by other settings than the config this notebook evaluates ({config.name!r}; "
+            "the run's → this notebook's): "
+            + "; ".join(changed)
+            + ". Pass the model of a run of this config, or set FAST / the config to the one that trained it."
+        )
 
 
 def write_tsv(dataset: Any, path: str | os.PathLike) -> Path:
@@ -412,9 +395,9 @@ def learning_curve(
 
     ``sizes`` are pairs per language (0 measures the untrained student). Each run trains for the config's
     epochs over its pairs (``max_steps`` is cleared, so a bigger set gets more steps; dev evaluation runs only
-    before and after training) into its own folder ``<run_dir>/pairs-<size>-<fingerprint>``
-    (:func:`config_fingerprint`): a finished run of the same config is reused (it says so), another config's never
-    is. Each student is measured with ``measure(model) -> {name: value}``; ``on_point`` sees each row as soon as it
+    before and after training) into its own folder ``<run_dir>/<languages>-<size>-pairs``: a finished run of
+    the same weight settings there is reused (it says so); a run of other settings (e.g. another TSV) is replaced
+    (these folders are throwaway: ``distill(..., resume=False)``), never reused. Each student is measured with ``measure(model) -> {name: value}``; ``on_point`` sees each row as soon as it
     is ready (e.g. to redraw a figure). Returns rows ``{"pairs": n, "steps": ..., "model_path": ..., **measure}``.
 
     >>> rows = learning_curve(cfg, [0, 200, 800], "runs/curve",
@@ -430,10 +413,10 @@ def learning_curve(
             run = config.replace(
                 max_pairs_per_language=int(size), max_steps=-1, save_steps=10**6, eval_steps=10**6
             )
-            folder = Path(run_dir) / f"pairs-{int(size)}-{config_fingerprint(run)}"
+            folder = Path(run_dir) / f"{'-'.join(run.languages)}-{int(size)}-pairs"
             record = run_record(folder)
-            if record is not None and not _differences(run, record["config"]):
-                print(f"{int(size)} pairs: reusing the finished run of the same config in {folder}")
+            if record is not None and differences(run, folder) == []:
+                print(f"{int(size)} pairs: reusing the finished run of the same settings in {folder}")
                 model, model_path, steps = str(folder / "model"), folder / "model", int(record["steps"])
             else:
                 result = distill(run, folder, resume=False)

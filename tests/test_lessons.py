@@ -1,5 +1,6 @@
-"""kit.lessons: runs named after their config, models checked against the config a notebook expects, the
-hand-written distillation loss equal to sentence-transformers' MSELoss, the repository URL setting."""
+"""kit.lessons: a config's run folder, models checked against the config a notebook expects (through the run
+folder's run.json), the hand-written distillation loss equal to sentence-transformers' MSELoss, the repository
+URL setting."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ import pytest
 
 from kit import lessons
 from kit.errors import KitError
-from kit.train import PRESETS
+from kit.train import PRESETS, distill
+from kit.train.run_folder import RunFolderConflictError, open_run_folder
 
 
 def _fake_run(folder: Path, config) -> Path:
-    """A finished run folder as kit.train.distill leaves it: results.json (with the config) and model/."""
+    """A finished run folder as kit.train.distill leaves it: run.json (written by the kit's own run-folder rule),
+    results.json and model/."""
+    open_run_folder(folder, config)
     (folder / "model").mkdir(parents=True)
     (folder / "model" / "modules.json").write_text("[]")
     record = {"steps": 3, "wall_time_s": 1.0, "config": dataclasses.asdict(config), "data": {"train": 9}}
@@ -24,61 +28,47 @@ def _fake_run(folder: Path, config) -> Path:
     return folder / "model"
 
 
-def test_fingerprint_counts_weight_settings_only():
-    fast = PRESETS["notebook-fast"]
-    same = fast.replace(
-        name="renamed", eval_steps=1, save_steps=2, logging_steps=3, evaluate_tasks=("sts17",)
-    )
-    assert lessons.config_fingerprint(same) == lessons.config_fingerprint(fast)
-    for change in ({"max_steps": 240}, {"languages": ("ar", "tr")}, {"freeze_embeddings": False}):
-        assert lessons.config_fingerprint(fast.replace(**change)) != lessons.config_fingerprint(fast), change
-    # the record of a run (JSON: lists, not tuples) has the same fingerprint as its config
-    recorded = json.loads(json.dumps(dataclasses.asdict(fast)))
-    assert lessons.config_fingerprint(recorded) == lessons.config_fingerprint(fast)
-
-
-def test_fingerprint_follows_a_tsv_files_content(tmp_path):
-    tsv = tmp_path / "pairs.tsv"
-    tsv.write_text("Hi.\tOlá.\n")
-    config = PRESETS["notebook-fast"].replace(data=str(tsv), languages=("pt",))
-    first = lessons.config_fingerprint(config)
-    tsv.write_text("Hi.\tOi.\n")
-    assert lessons.config_fingerprint(config) != first
-
-
-def test_run_dir_is_named_after_the_config():
-    fast, longer = PRESETS["notebook-fast"], PRESETS["notebook-fast"].replace(max_steps=240)
-    a, b = lessons.run_dir("runs/x", fast), lessons.run_dir("runs/x", longer)
-    assert a.parent == b.parent == Path("runs/x") and a != b
-    assert a.name == f"notebook-fast-{lessons.config_fingerprint(fast)}"
-    assert lessons.run_dir("runs/x", PRESETS["cpu"]).name.startswith("cpu-")
+def test_run_dir_is_the_configs_name_under_runs():
+    assert lessons.run_dir("runs/x", PRESETS["notebook-fast"]) == Path("runs/x/notebook-fast")
+    assert lessons.run_dir("runs/x", PRESETS["cpu"].replace(name="my run/2")) == Path("runs/x/my_run_2")
 
 
 def test_distilled_model_uses_the_run_of_its_config_and_says_so(tmp_path, capsys):
     fast = PRESETS["notebook-fast"]
     model = _fake_run(lessons.run_dir(tmp_path, fast), fast)
-    assert lessons.distilled_model(None, fast, tmp_path) == model
+    # settings that never change the weights (evaluation, logging) may differ
+    assert lessons.distilled_model(None, fast.replace(eval_steps=7), tmp_path) == model
     printed = capsys.readouterr().out
-    assert str(model) in printed and "notebook-fast" in printed and "all-MiniLM-L6-v2" in printed
+    assert str(model) in printed and "'notebook-fast'" in printed and "all-MiniLM-L6-v2" in printed
+    assert "3 steps of 32 pairs" in printed
 
 
 def test_distilled_model_refuses_a_model_of_another_config(tmp_path):
     cpu_model = _fake_run(tmp_path / "some-run", PRESETS["cpu"])
-    with pytest.raises(lessons.RunMismatchError, match="student: expected 'all-MiniLM-L6-v2'"):
+    with pytest.raises(lessons.RunMismatchError, match=r'student "multilingual-e5-small" → "all-MiniLM-L6-v2"'):
         lessons.distilled_model(cpu_model, PRESETS["notebook-fast"], tmp_path)
 
 
-def test_distilled_model_without_a_run_names_the_other_runs(tmp_path):
+def test_distilled_model_without_a_run_says_which_notebook_to_run(tmp_path):
     _fake_run(lessons.run_dir(tmp_path, PRESETS["cpu"]), PRESETS["cpu"])
-    with pytest.raises(KitError, match=r"no finished run of config 'notebook-fast'.*cpu-"):
+    with pytest.raises(KitError, match=r"no finished run of config 'notebook-fast'.*Run notebook 3"):
         lessons.distilled_model(None, PRESETS["notebook-fast"], tmp_path, train_if_missing=False)
 
 
-def test_a_folder_named_for_one_config_holding_another_is_an_error(tmp_path):
+def test_a_config_folder_holding_a_run_of_other_settings_is_an_error(tmp_path):
     fast = PRESETS["notebook-fast"]
     _fake_run(lessons.run_dir(tmp_path, fast), fast.replace(max_steps=7))
-    with pytest.raises(lessons.RunMismatchError, match="max_steps"):
+    with pytest.raises(lessons.RunMismatchError, match="max_steps 7 → 120"):
         lessons.distilled_model(None, fast, tmp_path)
+
+
+def test_rerunning_notebook_3_with_another_config_in_its_folder_stops_with_the_differences(tmp_path):
+    """What notebook 3's exercises rely on: the same RUN_DIR with a changed config is refused, naming the change
+    and the ways out, before any data or model is loaded."""
+    fast = PRESETS["notebook-fast"]
+    _fake_run(lessons.run_dir(tmp_path, fast), fast)
+    with pytest.raises(RunFolderConflictError, match=r"languages de,es,fr → ar,tr.*restart"):
+        distill(fast.replace(languages=("ar", "tr")), lessons.run_dir(tmp_path, fast))
 
 
 def test_batches_cycle_through_shuffled_pairs():
