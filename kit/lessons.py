@@ -174,6 +174,7 @@ def _plain(value: Any) -> Any:
 
 # ------------------------------------------------------------------------------------ runs that cannot be confused
 
+
 class RunMismatchError(KitError):
     """A model was trained by another config than the one a notebook expects."""
 
@@ -199,7 +200,9 @@ def _run_folder(path: Path) -> Path | None:
 
     if (path / "results.json").is_file() or (path / RUN_FILE).is_file():
         return path
-    if path.name == "model" and ((path.parent / "results.json").is_file() or (path.parent / RUN_FILE).is_file()):
+    if path.name == "model" and (
+        (path.parent / "results.json").is_file() or (path.parent / RUN_FILE).is_file()
+    ):
         return path.parent
     return None
 

@@ -45,7 +45,9 @@ def test_distilled_model_uses_the_run_of_its_config_and_says_so(tmp_path, capsys
 
 def test_distilled_model_refuses_a_model_of_another_config(tmp_path):
     cpu_model = _fake_run(tmp_path / "some-run", PRESETS["cpu"])
-    with pytest.raises(lessons.RunMismatchError, match=r'student "multilingual-e5-small" → "all-MiniLM-L6-v2"'):
+    with pytest.raises(
+        lessons.RunMismatchError, match=r'student "multilingual-e5-small" → "all-MiniLM-L6-v2"'
+    ):
         lessons.distilled_model(cpu_model, PRESETS["notebook-fast"], tmp_path)
 
 
