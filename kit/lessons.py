@@ -612,7 +612,7 @@ def compare_objectives(
             loss.backward()
             optimizer.step()
             if step % every == 0 or step == steps:
-                measure(step, float(loss))
+                measure(step, loss.item())
     return rows
 
 
