@@ -440,9 +440,9 @@ def extension_config(fast: bool, tsv: str | os.PathLike, language: str, *, dev_p
     """
     from kit.train.data import load_parallel_data
 
-    config = lesson_config(fast, data=str(tsv), languages=(language,), dev_pairs_per_language=0)
-    config = config.replace(max_pairs_per_language=None)
-    _, _, counts = load_parallel_data(config, verbose=False)
+    config = lesson_config(fast, data=str(tsv), languages=(language,), max_pairs_per_language=None)
+    # counted before the dev split: any valid dev size will do here
+    _, _, counts = load_parallel_data(config.replace(dev_pairs_per_language=1), verbose=False)
     guarded = counts["after_leakage_guard"]
     dev = min(dev_pairs, max(2, guarded // 5))
     available = guarded - dev

@@ -73,6 +73,18 @@ def test_rerunning_notebook_3_with_another_config_in_its_folder_stops_with_the_d
         distill(fast.replace(languages=("ar", "tr")), lessons.run_dir(tmp_path, fast))
 
 
+def test_extension_config_counts_the_pairs_left_for_training(tmp_path):
+    """Notebook 6: a TSV of 20 pairs keeps a fifth for dev and says how many pairs are left to train on."""
+    tsv = lessons.write_tsv(
+        {"english": [f"Sentence number {i} of my file." for i in range(20)],
+         "non_english": [f"Frase número {i} do meu ficheiro." for i in range(20)]},
+        tmp_path / "mine.tsv",
+    )  # fmt: skip
+    config, available = lessons.extension_config(True, tsv, "pt")
+    assert (config.data, config.languages, config.dev_pairs_per_language) == (str(tsv), ("pt",), 4)
+    assert available == 16 and config.max_pairs_per_language is None
+
+
 def test_batches_cycle_through_shuffled_pairs():
     pairs = {"english": list("abcde"), "non_english": list("ABCDE"), "label": np.eye(5).tolist()}
     got = list(lessons.batches(pairs, 2, steps=4, seed=3))
