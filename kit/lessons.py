@@ -664,7 +664,7 @@ def similarity_grid(
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    from kit.visualize import embed
+    from kit.sources import embed
 
     fig = make_subplots(rows=1, cols=len(models), subplot_titles=list(models), horizontal_spacing=0.12)
     means = {}
