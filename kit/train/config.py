@@ -10,7 +10,7 @@ Example::
     >>> preset("smoke").teacher_specs[0].model
     'multilingual-e5-small'
     >>> sorted(PRESETS)
-    ['cpu', 'gpu', 'notebook-fast', 'smoke', 'transfer']
+    ['cpu', 'gpu', 'notebook-fast', 'smoke', 'static', 'transfer']
 """
 
 from __future__ import annotations
