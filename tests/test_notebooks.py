@@ -334,6 +334,7 @@ def test_06_new_language_tatoeba_accuracy_rises(workdir):
 def test_07_static_student_is_much_faster_and_learns_the_alignment(workdir):
     m, _ = _run("07_static_student", workdir)
     before, after = m["before"], m["after"]
+    assert m["run_dir"].endswith("notebook-static-fast")
     # Measured (FAST, under load): dev accuracy 0.31 → 0.49, MSE×100 0.49 → 0.057, STS2017 avg 19.7.
     assert after["dev_translation_accuracy"] > before["dev_translation_accuracy"] + 0.1
     assert after["dev_translation_accuracy"] >= 0.4  # quality floor of the FAST run
@@ -411,6 +412,24 @@ def test_solutions_06_extend_to_your_language(workdir):
     assert [r["pairs"] for r in m["russian"]] == [0, 64]
     assert m["twenty"][-1]["pairs"] < 20 and m["twenty"][-1]["steps"] >= 1
     assert [r["pairs"] for r in m["longer"]] == [0, 250, 1000]
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_solutions_07_static_student(workdir):
+    lesson, _ = _run("07_static_student", workdir)
+    m, _ = _run("07_static_student", workdir, folder=SOLUTIONS, STEPS=20)
+    assert (
+        m["contextual_steps"] == 20 and m["contextual_dir"] != lesson["run_dir"]
+    )  # its own run, from step 0
+    inits = m["inits"]
+    assert inits["input table"]["dev accuracy after"] == pytest.approx(
+        lesson["after"]["dev_translation_accuracy"]
+    )
+    assert inits["contextual"]["dev accuracy before"] != inits["input table"]["dev accuracy before"]
+    coverage = m["coverage"]
+    assert coverage["deu"] > 0.99 and coverage["rus"] < coverage["por"]  # Cyrillic pieces were trimmed away
+    assert set(m["threads"]) == {"static", "transformer"} and all(len(t) == 2 for t in m["threads"].values())
 
 
 # ------------------------------------------------------------------------------------------ browser
