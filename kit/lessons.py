@@ -477,10 +477,14 @@ def labelled_pairs(config: Any):
     return train, dev
 
 
-def untrained_student(config: Any):
+def untrained_student(config: Any, train: Any = None, dev: Any = None):
     """The student of ``config`` before training, built as :func:`kit.train.distill` builds it (projection into
     the teacher's space if the dimensions differ, ``Normalize`` for unit targets, frozen word embeddings unless
-    ``freeze_embeddings=False``, the config's dropout), in training mode."""
+    ``freeze_embeddings=False``, the config's dropout), in training mode.
+
+    A static student (``"static:<init>"``) is trimmed to the vocabulary of ``train`` and ``dev`` (the pairs of
+    :func:`labelled_pairs`), as ``distill`` trims it; without them it keeps the whole table."""
+    from kit import static
     from kit.student import build_student, set_dropout
 
     shape = _TEACHER_SHAPES.get((config.teacher, config.student))
@@ -497,6 +501,9 @@ def untrained_student(config: Any):
         projection=config.projection,
         freeze_embeddings=config.freeze_embeddings,
         max_seq_length=config.max_seq_length,
+        static_texts=static.vocabulary_texts(config, train, dev)
+        if static.is_static(config.student) and train is not None
+        else None,
     )
     if config.dropout is not None:
         set_dropout(student, config.dropout)

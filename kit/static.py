@@ -311,7 +311,7 @@ def baseline(student: str | SentenceTransformer):
 
 def lesson_config(fast: bool, **changes):
     """The config notebook 7 trains: the ``static`` preset, or in FAST mode ``notebook-static-fast`` (its first
-    1,000 pairs per language, 300 steps of 64; ``kit.train.PRESETS`` says why). ``changes`` apply on top.
+    3,000 pairs per language, 2 epochs of 128; ``kit.train.PRESETS`` says why). ``changes`` apply on top.
 
     >>> lesson_config(True).name, lesson_config(False, name="mine").name
     ('notebook-static-fast', 'mine')

@@ -365,6 +365,23 @@ def test_data_sources_combine_and_each_language_takes_what_exists(data_dir):
     assert counts["leakage"]  # the guard ran over the combined data
 
 
+def test_combined_sources_need_not_all_have_the_languages(data_dir):
+    """Notebook 3's exercise trains ar and tr on the FAST data "tatoeba-challenge+stsb-multi-mt": stsb-multi-mt has
+    neither, so Tatoeba alone gives the pairs (alone, stsb-multi-mt without them is still an error)."""
+    from kit.train import load_parallel_data
+
+    config = DistillConfig(
+        data="tatoeba-challenge+stsb-multi-mt",
+        languages=("ar", "tr"),
+        max_pairs_per_language=50,
+        dev_pairs_per_language=5,
+    )
+    _train, _dev, counts = load_parallel_data(config, verbose=False)
+    assert counts["train_per_language"] == {"ar": 50, "tr": 50}
+    with pytest.raises(KitError, match="stsb-multi-mt"):
+        load_parallel_data(config.replace(data="stsb-multi-mt"), verbose=False)
+
+
 def test_oversample_repeats_the_named_languages_outside_the_dev_split(data_dir):
     from kit.train import load_parallel_data
 

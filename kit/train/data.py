@@ -31,7 +31,8 @@ def load_parallel_data(config: DistillConfig, *, verbose: bool = True):
     from kit import parallel
 
     sources = [config.data] if Path(config.data).is_file() else config.data.split("+")
-    raw = parallel.concat([_load_source(source, config, combined=len(sources) > 1) for source in sources])
+    parts = [_load_source(source, config, combined=len(sources) > 1) for source in sources]
+    raw = parallel.concat([part for part in parts if part is not None])
     cleaned, clean_report = parallel.clean(raw, max_chars=config.max_chars)
     guarded, leak_report = parallel.drop_leaks(cleaned, languages=list(config.languages))
     guarded = guarded.shuffle(seed=config.seed)
@@ -60,7 +61,11 @@ def _load_source(source: str, config: DistillConfig, *, combined: bool):
     if source == "tatoeba-challenge":
         return parallel.load_tatoeba_challenge(list(config.languages), seed=config.seed)
     if source == "stsb-multi-mt":
-        # Combined with another source, the languages stsb-multi-mt lacks (ar, tr) come from that one.
+        # Combined with another source, the languages stsb-multi-mt lacks (ar, tr) come from that one; with none of
+        # its languages (e.g. languages=("ar", "tr")) it adds nothing.
+        if combined and not set(config.languages) & set(parallel.STSB_TRANSLATED):
+            logger.info("stsb-multi-mt has none of %s: the other sources give their pairs", config.languages)
+            return None
         return parallel.load_stsb_translations(list(config.languages), skip_missing=combined)
     if source.startswith("hub:"):
         return parallel.load_hub(source.removeprefix("hub:"), languages=list(config.languages))
