@@ -333,14 +333,16 @@ def test_06_new_language_tatoeba_accuracy_rises(workdir):
 @pytest.mark.notebook
 def test_07_static_student_is_much_faster_and_learns_the_alignment(workdir):
     m, _ = _run("07_static_student", workdir)
-    before, after = m["before"], m["after"]
+    before, after, sts = m["before"], m["after"], m["sts17"]
     assert m["run_dir"].endswith("notebook-static-fast")
-    # Measured (FAST, under load): dev accuracy 0.31 → 0.49, MSE×100 0.49 → 0.057, STS2017 avg 19.7.
-    assert after["dev_translation_accuracy"] > before["dev_translation_accuracy"] + 0.1
-    assert after["dev_translation_accuracy"] >= 0.4  # quality floor of the FAST run
-    assert after["dev_mse"] < before["dev_mse"] / 4
-    assert m["sts17"]["static, distilled"]["avg"] >= 12
-    assert m["speed_ratio"] >= 50  # static vs transformer sentences/s, same run (measured 185 under load)
+    # Measured (FAST, 1 thread of a shared machine): dev accuracy 0.17 → 0.75, MSE 0.075 → 0.038, STS2017 avg
+    # 16.0 → 39.4 and cross-lingual -1.0 → 28.4 (untrained contextual table → distilled), 206× e5-small's speed.
+    assert after["dev_translation_accuracy"] > before["dev_translation_accuracy"] + 0.3
+    assert after["dev_translation_accuracy"] >= 0.6  # quality floor of the FAST run
+    assert after["dev_mse"] < 0.75 * before["dev_mse"]
+    assert sts["static, distilled"]["avg"] > sts["static, untrained"]["avg"] + 10  # what distillation buys
+    assert sts["static, distilled"]["cross_avg"] >= 15
+    assert m["speed_ratio"] >= 50  # static vs transformer sentences/s, same run
     assert m["vocabulary"] < 50_000  # trimmed to the pieces the data uses
 
 
