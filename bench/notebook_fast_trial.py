@@ -10,9 +10,9 @@ bench/README.md, "notebook-fast".
 
 from __future__ import annotations
 
+import argparse
 import json
 import resource
-import sys
 import time
 from pathlib import Path
 
@@ -55,4 +55,10 @@ def main(changes: dict, name: str) -> dict:
 
 
 if __name__ == "__main__":
-    main(json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}, sys.argv[2] if len(sys.argv) > 2 else "preset")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "changes", nargs="?", default="{}", help="fields of the notebook-fast preset, as JSON"
+    )
+    parser.add_argument("name", nargs="?", default="preset", help="the trial's name (its run folder)")
+    args = parser.parse_args()
+    main(json.loads(args.changes), args.name)
