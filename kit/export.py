@@ -110,7 +110,7 @@ def export(
         # int8 weights, one scale per output channel. Per-tensor scales lost accuracy (MiniLM, cosine to PyTorch:
         # mean 0.955 signed per-tensor, 0.992 per-channel); signed weights are ONNX Runtime's fast path on CPUs
         # with VNNI (Zen 4, Xeon since Cascade Lake): the make-demo student at batch 32 on 2 threads ran 2.02x
-        # PyTorch with signed and 1.42x with unsigned weights, both at cosine 0.998 to PyTorch (bench/README.md).
+        # PyTorch with signed and 1.26x with unsigned weights, both at cosine 0.998 to PyTorch (bench/README.md).
         quantize_dynamic(
             str(out / FP32_FILE), str(out / INT8_FILE), weight_type=QuantType.QInt8, per_channel=True
         )

@@ -149,9 +149,8 @@ def build_static_student(
         if kind == "contextual":
             ids = report.kept_ids if report is not None else None
             key = (name, None if ids is None else tuple(ids))
-            if (
-                key not in _CONTEXTUAL_ROWS
-            ):  # a notebook builds the untrained student, then distill builds it again
+            # computed once per process: a notebook builds the untrained student, then distill builds it again
+            if key not in _CONTEXTUAL_ROWS:
                 _CONTEXTUAL_ROWS.clear()
                 _CONTEXTUAL_ROWS[key] = contextual_table(transformer, ids)
             model[0].embedding.weight.data.copy_(_CONTEXTUAL_ROWS[key])
