@@ -31,7 +31,6 @@ from kit.lessons.loop import (
     features,
     labelled_pairs,
     objectives_figure,
-    to_device,
     untrained_student,
 )
 from kit.lessons.repository import repository_url, sync_repository_url
@@ -81,7 +80,6 @@ __all__ = [
     "tatoeba_accuracy",
     "tatoeba_tsv",
     "teacher_table",
-    "to_device",
     "untrained_student",
     "write_tsv",
 ]

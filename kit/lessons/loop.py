@@ -63,14 +63,11 @@ def untrained_student(config: Any, train: Any = None, dev: Any = None):
     return student.train()
 
 
-def to_device(batch: Mapping[str, Any], device: Any) -> dict[str, Any]:
-    """Move the tensors of a tokenised batch to ``device`` (the student's), leave everything else as it is."""
-    return {key: value.to(device) if hasattr(value, "to") else value for key, value in batch.items()}
-
-
 def features(student: Any, columns: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
     """The tokenised columns as ``MSELoss`` receives them from the trainer: one feature dict per text column."""
-    return [to_device(student.preprocess(list(texts)), student.device) for texts in columns]
+    from sentence_transformers.util import batch_to_device
+
+    return [batch_to_device(student.preprocess(list(texts)), student.device) for texts in columns]
 
 
 def batches(
