@@ -108,14 +108,10 @@ def run_record(path: str | os.PathLike) -> dict[str, Any] | None:
 
 
 def _run_json(path: str | os.PathLike) -> dict[str, Any] | None:
-    from kit.train.run_folder import RUN_FILE
+    from kit.train.run_folder import read_record
 
     folder = _run_folder(Path(path))
-    try:
-        record = json.loads((folder / RUN_FILE).read_text(encoding="utf-8")) if folder else None
-    except (OSError, ValueError):
-        return None
-    return record if isinstance(record, dict) and "weights" in record else None
+    return read_record(folder) if folder else None
 
 
 def differences(config: Any, path: str | os.PathLike) -> list[str] | None:

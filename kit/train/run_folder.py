@@ -49,6 +49,7 @@ __all__ = [
     "checkpoint_step",
     "newest_complete_checkpoint",
     "open_run_folder",
+    "read_record",
     "weight_settings",
 ]
 
@@ -171,7 +172,8 @@ def _holds_run(path: Path) -> bool:
     )
 
 
-def _read_record(path: Path) -> dict[str, Any] | None:
+def read_record(path: Path) -> dict[str, Any] | None:
+    """The ``run.json`` of the run folder ``path`` (fingerprint, weight settings, config); None if it has none."""
     try:
         record = json.loads((path / RUN_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -239,7 +241,7 @@ class RunFolder:
     def mark_finished(self, step: int) -> None:
         """Record that training ended at ``step``: a rerun of this config then trains no further."""
         if _is_main_process():
-            record = _read_record(self.path) or {}
+            record = read_record(self.path) or {}
             write_json(self.path / RUN_FILE, {**record, "finished_at_step": step})
 
 
@@ -260,7 +262,7 @@ def open_run_folder(
     path = output_folder(out_dir, "out_dir")
     settings = weight_settings(config)
     fingerprint = _fingerprint(settings)
-    record = _read_record(path)
+    record = read_record(path)
     main = _is_main_process()
     folder = RunFolder(path, resume=resume)
     holds_run = _holds_run(path)
