@@ -488,11 +488,12 @@ def test_a_symlinked_data_dir_is_shown_as_given(data_dir, tmp_path, monkeypatch)
 
 @pytest.mark.slow
 def test_final_evaluation_runs_after_the_trainer_is_freed_and_a_rerun_trains_no_more(
-    tmp_path, monkeypatch, caplog
+    tmp_path, monkeypatch, caplog, tiny
 ):
     from transformers import TrainerCallback
 
-    from kit.train import BudgetAwareTrainer, distill, pipeline
+    from kit.train import BudgetAwareTrainer, DistillResult, distill, pipeline
+    from kit.train.report import RECORD_FIELDS
 
     class Probe(TrainerCallback):
         optimizer = None
@@ -511,7 +512,7 @@ def test_final_evaluation_runs_after_the_trainer_is_freed_and_a_rerun_trains_no_
 
     monkeypatch.setattr(pipeline, "final_evaluation", final_evaluation)
     # 2 steps of a 40-step epoch: the end is not an epoch boundary, where the trainer's resume would train on.
-    config = SMOKE.replace(max_steps=2, evaluate_tasks=("sts17",))
+    config = tiny.replace(max_steps=2, evaluate_tasks=("sts17",))
     out = tmp_path / "run"
     result = distill(config, out, callbacks=[Probe()])
     # The distilled and the base student are evaluated with no trainer or optimizer state alive.
@@ -533,3 +534,12 @@ def test_final_evaluation_runs_after_the_trainer_is_freed_and_a_rerun_trains_no_
     assert record["steps"] == 2 and record["resumed_from"].endswith("checkpoint-2")
     assert (out / "model" / "model.safetensors").read_bytes() == weights
     assert sorted(p.name for p in (out / "checkpoints").glob("checkpoint-*")) == ["checkpoint-2"]
+
+    # Read back without data, labels or training: the same metrics, baseline and weights; the record's other
+    # entries (config, data counts, ...) are not metrics.
+    loaded = DistillResult.load(out)
+    assert loaded.metrics == again.metrics and loaded.baseline == again.baseline
+    assert set(record) - set(loaded.metrics) == set(RECORD_FIELDS)
+    assert loaded.model_path == out / "model" and len(loaded.model.encode(["ein Satz"])[0]) > 0
+    with pytest.raises(KitError, match=rf"{tmp_path / 'empty'} holds no finished run"):
+        DistillResult.load(tmp_path / "empty")

@@ -117,10 +117,10 @@ def test_saved_model_reloads_and_embeds_in_the_teachers_space(smoke_run):
 
 
 @pytest.mark.slow
-def test_kill_minus_9_then_rerun_resumes_from_last_checkpoint(tmp_path):
+def test_kill_minus_9_then_rerun_resumes_from_last_checkpoint(tmp_path, tiny_cli):
     out = tmp_path / "run"
     proc = subprocess.Popen(
-        _cli("--preset", "smoke", "--out", str(out)),
+        _cli(*tiny_cli, "--out", str(out)),
         env=_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -143,9 +143,7 @@ def test_kill_minus_9_then_rerun_resumes_from_last_checkpoint(tmp_path):
     shutil.copytree(first_checkpoint, half_saved)
     (half_saved / "trainer_state.json").unlink()
 
-    done = subprocess.run(
-        _cli("--preset", "smoke", "--out", str(out)), env=_env(), capture_output=True, text=True
-    )
+    done = subprocess.run(_cli(*tiny_cli, "--out", str(out)), env=_env(), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     assert f"Skipping {half_saved}: no trainer_state.json" in done.stderr
     assert f"Resuming {out} from checkpoint-20 (step 20)" in done.stderr
@@ -162,19 +160,19 @@ def test_kill_minus_9_then_rerun_resumes_from_last_checkpoint(tmp_path):
     # The same folder with another config (issue 16's first case): one line, exit 2, the finished run untouched.
     results = (out / "results.json").read_bytes()
     other = subprocess.run(
-        _cli("--preset", "smoke", "--out", str(out), "--languages", "de,fr", "--max-steps", "20"),
+        _cli(*tiny_cli, "--out", str(out), "--languages", "de,fr", "--max-steps", "20"),
         env=_env(),
         capture_output=True,
         text=True,
     )
     assert other.returncode == 2
-    assert other.stderr.startswith(f"error: {out} holds a run of another config (languages ar,tr → de,fr")
+    assert other.stderr.startswith(f"error: {out} holds a run of another config (languages de → de,fr")
     assert "--restart" in other.stderr and len(other.stderr.strip().splitlines()) == 1
     assert (out / "results.json").read_bytes() == results
 
 
 @pytest.mark.slow
-def test_ddp_two_cpu_processes_gloo(tmp_path):
+def test_ddp_two_cpu_processes_gloo(tmp_path, tiny_cli):
     out = tmp_path / "ddp"
     cmd = [
         sys.executable,
@@ -187,8 +185,7 @@ def test_ddp_two_cpu_processes_gloo(tmp_path):
         "-m",
         "kit",
         "distill",
-        "--preset",
-        "smoke",
+        *tiny_cli,
         "--max-steps",
         "10",
         "--out",
@@ -203,7 +200,7 @@ def test_ddp_two_cpu_processes_gloo(tmp_path):
 
 
 @pytest.mark.slow
-def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
+def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch, tiny):
     from sentence_transformers.sentence_transformer.losses import MSELoss
 
     original = MSELoss.forward
@@ -215,7 +212,7 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
         return loss * float("nan") if calls["n"] > 25 else loss
 
     monkeypatch.setattr(MSELoss, "forward", poisoned)
-    config = preset("smoke").replace(logging_steps=1)
+    config = tiny.replace(logging_steps=1)
     with pytest.raises(TrainingDivergedError, match="checkpoint-20"):
         distill(config, tmp_path / "nan")
     checkpoints = sorted(p.name for p in (tmp_path / "nan" / "checkpoints").glob("checkpoint-*"))

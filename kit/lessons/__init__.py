@@ -3,7 +3,7 @@
 - runs that cannot be confused: :func:`run_dir` is a config's folder (``<runs>/<config name>``), where
   :func:`kit.train.distill` refuses a run of other settings (``run.json``, :mod:`kit.train.run_folder`);
   :func:`distilled_model` loads a student only if it was trained by the config a notebook expects, and says what
-  it loaded (:func:`describe_run`);
+  it loaded (:func:`describe_run`), :func:`finished_run` reads a finished run back (no data, no training);
 - the loop in plain sight (notebook 3): :func:`labelled_pairs`, :func:`untrained_student`, :func:`batches`,
   :func:`features`; :func:`compare_objectives` + :func:`objectives_figure` (why fixed targets need no negatives);
 - the teacher as a choice: :data:`TEACHERS`, :func:`teacher_table`, :func:`show_budget_curve`;
@@ -42,6 +42,7 @@ from kit.lessons.runs import (
     differences,
     distilled_model,
     extension_config,
+    finished_run,
     lesson_config,
     record_metrics,
     run_dir,
@@ -65,6 +66,7 @@ __all__ = [
     "distilled_model",
     "extension_config",
     "features",
+    "finished_run",
     "labelled_pairs",
     "learning_curve",
     "lesson_config",

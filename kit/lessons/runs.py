@@ -194,6 +194,19 @@ def distilled_model(
     return result.model_path
 
 
+def finished_run(config: Any, runs: str | os.PathLike) -> Any:
+    """The :class:`~kit.train.DistillResult` of ``config``'s finished run in ``<runs>/<config name>`` (checked and
+    announced as :func:`distilled_model` does, trained there first if missing), read back without preparing its
+    data or labels again: what an exercise that builds on a lesson's run needs.
+
+    >>> from kit.train import PRESETS
+    >>> lesson = finished_run(PRESETS["notebook-static-fast"], "runs/07_static_student")   # doctest: +SKIP
+    """
+    from kit.train import DistillResult
+
+    return DistillResult.load(distilled_model(None, config, runs).parent)
+
+
 def _check_same(config: Any, path: Path) -> None:
     changed = differences(config, path)
     if changed:

@@ -13,6 +13,7 @@ An example is in :mod:`kit.train`.
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import os
 import time
@@ -37,7 +38,7 @@ from kit.train.callbacks import (
 from kit.train.config import DistillConfig, preset
 from kit.train.data import load_parallel_data
 from kit.train.dev import dev_evaluator, dev_metrics
-from kit.train.report import final_evaluation, results_record, write_results
+from kit.train.report import RECORD_FIELDS, final_evaluation, results_record, write_results
 from kit.train.run_folder import RunFolder, checkpoint_step, newest_complete_checkpoint, open_run_folder
 from kit.train.trainer import (
     BudgetAwareTrainer,
@@ -61,6 +62,29 @@ class DistillResult:
     baseline: dict[str, Any]
     results_path: Path
     model_path: Path
+
+    @classmethod
+    def load(cls, out_dir: str | os.PathLike) -> DistillResult:
+        """The result of the finished run in ``out_dir``, read back from its ``results.json`` and ``model/``:
+        no data, labels or training (a rerun of :func:`distill` into the folder would prepare them all again).
+
+        Raises :class:`~kit.errors.KitError` naming the folder when it holds no finished run.
+        """
+        from kit.errors import KitError
+        from kit.sources import load_model
+
+        path = Path(out_dir)
+        results_path, model_path = path / "results.json", path / "model"
+        try:
+            record = json.loads(results_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise KitError(f"{path} holds no finished run: cannot read {results_path} ({error})") from None
+        if not (model_path / "modules.json").is_file():
+            raise KitError(
+                f"{path} holds no finished run: {model_path} is not a saved model (no modules.json)"
+            )
+        metrics = {key: value for key, value in record.items() if key not in RECORD_FIELDS}
+        return cls(load_model(str(model_path)), metrics, record["baseline"], results_path, model_path)
 
 
 def distill(

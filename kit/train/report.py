@@ -59,6 +59,15 @@ def _task_languages(config: DistillConfig) -> dict[str, list[str]]:
     }
 
 
+#: The entries of ``results.json`` that describe the run; every other top-level entry is a metric of the distilled
+#: student (``steps``, ``dev_mse``, ``sts17_avg``, ...), and ``baseline`` holds the same metrics before training.
+RECORD_FIELDS = (
+    "baseline", "config", "data", "teacher_labels", "projection_fit", "static_vocabulary", "history",
+    "stopped_by_time_budget", "resumed_from", "attention_kernel", "world_size", "wall_time_s", "peak_rss_mb",
+    "peak_rss_mb_by_phase", "versions",
+)  # fmt: skip
+
+
 def results_record(
     config: DistillConfig,
     *,
