@@ -379,6 +379,28 @@ def test_combined_sources_need_not_all_have_the_languages(data_dir):
         load_parallel_data(config.replace(data="stsb-multi-mt"), verbose=False)
 
 
+def test_the_same_data_settings_are_prepared_once_per_process_and_a_changed_file_again(data_dir, tmp_path):
+    """A notebook shows a config's pairs, then distill prepares the same pairs: the second time is the first's
+    result (the same datasets); settings that change the pairs, or a data file that changed, prepare them anew."""
+    from kit.train import load_parallel_data
+
+    config = DistillConfig(languages=("nl",), max_pairs_per_language=40, dev_pairs_per_language=5)
+    train, dev, counts = load_parallel_data(config, verbose=False)
+    again = load_parallel_data(config.replace(name="renamed", learning_rate=1e-3), verbose=False)
+    assert again[0] is train and again[1] is dev and again[2] == counts
+    again[2]["train"] = -1  # the caller's copy of the counts: the kept ones do not change
+    assert load_parallel_data(config, verbose=False)[2]["train"] == 40
+    assert len(load_parallel_data(config.replace(max_pairs_per_language=30), verbose=False)[0]) == 30
+
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("".join(f"Sentence number {i}.\tZin nummer {i}.\n" for i in range(20)), encoding="utf-8")
+    from_file = config.replace(data=str(tsv))
+    assert load_parallel_data(from_file, verbose=False)[2]["train"] == 15
+    with tsv.open("a", encoding="utf-8") as handle:  # more lines: the file's size changed
+        handle.write("".join(f"Another sentence {i}.\tNog een zin {i}.\n" for i in range(10)))
+    assert load_parallel_data(from_file, verbose=False)[2]["train"] == 25
+
+
 def test_oversample_repeats_the_named_languages_outside_the_dev_split(data_dir):
     from kit.train import load_parallel_data
 

@@ -128,7 +128,10 @@ def compare_objectives(
     import torch
     import torch.nn.functional as F
 
+    from kit.train import hardware_bf16
+
     batch_size = batch_size or config.batch_size
+    bf16 = hardware_bf16()
     probe_en, probe_x = list(probe["english"]), list(probe["non_english"])
     probe_t = torch.tensor(probe["label"], dtype=torch.float32)
     rows: list[dict[str, Any]] = []
@@ -158,7 +161,10 @@ def compare_objectives(
 
         measure(0, None)
         for step, (english, other, target) in enumerate(batches(pairs, batch_size, steps=steps), start=1):
-            s_en, s_x = embed(english), embed(other)
+            # Mixed precision as the trainer uses it (bf16 where the hardware has it): ~1.5x the steps/s on a CPU.
+            with torch.autocast(student.device.type, dtype=torch.bfloat16, enabled=bf16):
+                s_en, s_x = embed(english), embed(other)
+            s_en, s_x = s_en.float(), s_x.float()
             if kind == "paper":
                 loss = (F.mse_loss(s_en, target) + F.mse_loss(s_x, target)) / 2
             elif kind == "no_english":

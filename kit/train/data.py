@@ -13,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import logging
 from pathlib import Path
@@ -26,8 +27,48 @@ __all__ = ["load_parallel_data"]
 logger = logging.getLogger(__name__)
 
 
+#: The last data set prepared in this process, by its :func:`_data_key`: a notebook prepares a config's pairs to
+#: show them (``kit.lessons.labelled_pairs``), then ``distill`` prepares the same pairs again (~20 s for 7 languages).
+_LAST_DATA: dict[tuple, tuple] = {}
+
+
+def _data_key(config: DistillConfig) -> tuple:
+    """What decides a config's pairs: its data settings, the data directory, and a data file's size and time."""
+    from kit.config import data_dir
+
+    files = []
+    for source in [config.data] if Path(config.data).is_file() else config.data.split("+"):
+        path = Path(source)
+        if path.is_file():
+            stat = path.stat()
+            files.append((str(path.resolve()), stat.st_size, stat.st_mtime_ns))
+    return (
+        config.data, tuple(config.languages), config.seed, config.max_chars, config.dev_pairs_per_language,
+        config.max_pairs_per_language, tuple(sorted(config.oversample.items())), str(data_dir()), tuple(files),
+    )  # fmt: skip
+
+
 def load_parallel_data(config: DistillConfig, *, verbose: bool = True):
-    """Load, clean and leakage-guard the training pairs; hold out a dev split. Returns (train, dev, counts)."""
+    """Load, clean and leakage-guard the training pairs; hold out a dev split. Returns (train, dev, counts).
+
+    The last result is kept in this process and returned again for a config with the same data settings."""
+    key = _data_key(config)
+    if key in _LAST_DATA:
+        train, dev, counts = _LAST_DATA[key]
+        if verbose:
+            logger.info("Parallel data (prepared before in this process): %s", _summary(counts))
+        return train, dev, copy.deepcopy(counts)
+    train, dev, counts = _load_parallel_data(config, verbose=verbose)
+    _LAST_DATA.clear()
+    _LAST_DATA[key] = (train, dev, copy.deepcopy(counts))
+    return train, dev, counts
+
+
+def _summary(counts: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in counts.items() if not isinstance(v, dict)}
+
+
+def _load_parallel_data(config: DistillConfig, *, verbose: bool):
     from kit import parallel
 
     sources = [config.data] if Path(config.data).is_file() else config.data.split("+")
@@ -50,7 +91,7 @@ def load_parallel_data(config: DistillConfig, *, verbose: bool = True):
         "leakage": _jsonable(leak_report),
     }
     if verbose:
-        logger.info("Parallel data: %s", {k: v for k, v in counts.items() if not isinstance(v, dict)})
+        logger.info("Parallel data: %s", _summary(counts))
     return train, dev, counts
 
 
