@@ -9,10 +9,13 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kit._io import write_json
 from kit.errors import KitError
+
+if TYPE_CHECKING:
+    from kit.train import DistillResult
 
 
 def lesson_config(fast: bool, **changes: Any):
@@ -194,7 +197,7 @@ def distilled_model(
     return result.model_path
 
 
-def finished_run(config: Any, runs: str | os.PathLike) -> Any:
+def finished_run(config: Any, runs: str | os.PathLike) -> DistillResult:
     """The :class:`~kit.train.DistillResult` of ``config``'s finished run in ``<runs>/<config name>`` (checked and
     announced as :func:`distilled_model` does, trained there first if missing), read back without preparing its
     data or labels again: what an exercise that builds on a lesson's run needs.
