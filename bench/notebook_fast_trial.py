@@ -16,13 +16,13 @@ import resource
 import time
 from pathlib import Path
 
-from kit import visualize
-from kit.train import PRESETS, distill
-
 OUT = Path("runs/notebook-fast-trials")
 
 
 def main(changes: dict, name: str) -> dict:
+    from kit import visualize
+    from kit.train import PRESETS, distill
+
     changes = {k: tuple(v) if isinstance(v, list) else v for k, v in changes.items()}
     config = PRESETS["notebook-fast"].replace(**changes)
     started = time.perf_counter()

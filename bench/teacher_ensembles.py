@@ -23,6 +23,17 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--models", default="multilingual-e5-small,use-multilingual", help="two models, comma-separated"
+    )
+    parser.add_argument(
+        "--weights", default="0.7,0.6,0.5,0.4,0.3", help="weights of the first model to score"
+    )
+    args = parser.parse_args()
+    # imported after the arguments are parsed, so that --help answers at once
     import numpy as np
     from scipy.stats import spearmanr
 
@@ -36,16 +47,6 @@ def main() -> None:
     )
     from kit.sources import as_encoder
 
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--models", default="multilingual-e5-small,use-multilingual", help="two models, comma-separated"
-    )
-    parser.add_argument(
-        "--weights", default="0.7,0.6,0.5,0.4,0.3", help="weights of the first model to score"
-    )
-    args = parser.parse_args()
     first, second = args.models.split(",")
     pairs = {f"sts17 {t}": load_sts17_track(t) for t in STS17_TRACKS}
     pairs |= {f"dev {t}": load_stsb_dev_cross(t) for t in STSB_DEV_TRACKS}

@@ -30,7 +30,7 @@ def test_a_better_teacher_lifts_the_students_dev_sts_on_its_language_pair(tmp_pa
         max_seq_length=64,
         batch_size=32,
         learning_rate=5e-4,
-        max_steps=120,
+        max_steps=80,
         fit_projection=True,  # MiniLM's 384 dimensions into mUSE's 512, fitted in closed form first
         freeze_embeddings=False,  # German word pieces of an English vocabulary must move too
         evaluate_tasks=("stsb-dev-cross",),
@@ -42,7 +42,7 @@ def test_a_better_teacher_lifts_the_students_dev_sts_on_its_language_pair(tmp_pa
     before, after = record["baseline"][PAIR], record[PAIR]
 
     assert teacher > before + 10, "the premise: the teacher is much better than the student on en-de"
-    # Measured: 40.6 -> 48.0 (teacher 77.7) in 120 steps; 240 steps on 2,000 pairs reach 51.6. The self-teacher
+    # Measured: 40.6 -> 47.2 (teacher 77.7) in 80 steps, 48.0 in 120; 240 steps on 2,000 pairs reach 51.6. The self-teacher
     # (MiniLM's own English) in the same 120 steps raises translation accuracy but not en-de STS (40.6 -> 37.5):
     # the gain here is the teacher's, not alignment alone.
     assert after > before + 4, f"en-de dev STS {before:.1f} -> {after:.1f} (teacher {teacher:.1f})"
