@@ -27,6 +27,6 @@ def tiny():
 
 
 @pytest.fixture(scope="session")
-def tiny_cli() -> tuple[str, ...]:
+def tiny_cli(tiny) -> tuple[str, ...]:
     """The ``python -m kit distill`` arguments of the :func:`tiny` config."""
-    return ("--preset", "smoke", "--student", "all-MiniLM-L6-v2", "--languages", "de")
+    return ("--preset", "smoke", "--student", tiny.student, "--languages", ",".join(tiny.languages))

@@ -98,7 +98,7 @@ def teacher_table(
                 "sts17_en-en": flat.get("sts17_en-en"), "dev_en_x": flat.get("stsb-dev-cross_cross_avg"),
             }  # fmt: skip
             row.update({key: value for key, value in scored.items() if value is not None})
-            row["source"] = f"evaluated now ({tasks})" if tasks != "sts17,stsb-dev-cross" else "evaluated now"
+            row["source"] = f"evaluated now ({tasks})"
         if highlight is not None:
             row["this run"] = (
                 "◀ this run" if highlight in (row["teacher"], row["teacher"].split(" ")[0]) else ""
